@@ -1,0 +1,45 @@
+# gitcanary — run `make help` for the targets.
+SHELL := /usr/bin/env bash -o pipefail
+GO ?= go
+GOTEST_FLAGS ?= -race -count=1
+PKGS := ./...
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build the gitcanary binary into ./bin
+	$(GO) build -o bin/gitcanary ./cmd/gitcanary
+
+.PHONY: fmt
+fmt: ## Fail when a Go file is not gofmt-formatted (does not rewrite)
+	@out=$$(gofmt -l $$(git ls-files '*.go' --cached --others --exclude-standard)); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: vet
+vet: ## go vet, with and without the e2e build tag
+	$(GO) vet $(PKGS)
+	$(GO) vet -tags e2e $(PKGS)
+
+.PHONY: generate
+generate: ## Regenerate deepcopy functions and the CRDs in manifests/crds
+	$(GO) tool controller-gen object paths=./api/...
+	$(GO) tool controller-gen crd:crdVersions=v1,allowDangerousTypes=true paths=./api/... output:crd:artifacts:config=manifests/crds
+
+.PHONY: verify
+verify: fmt vet generate ## fmt, vet, and fail when generated files or go.mod drift
+	$(GO) mod tidy -diff
+	@git diff --exit-code -- api manifests/crds || { echo "generated files drift: run make generate and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api manifests/crds)" || { git status --porcelain -- api manifests/crds; echo "generated files are not committed"; exit 1; }
+
+.PHONY: unit
+unit: ## Unit and component tests (no cluster needed)
+	$(GO) test $(GOTEST_FLAGS) $(PKGS)
+
+.PHONY: test
+test: unit e2e ## All tests: unit, component, then e2e on the local environment
+
+-include e2e/e2e.mk

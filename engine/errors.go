@@ -1,0 +1,39 @@
+package engine
+
+import "fmt"
+
+// MetricFailure classifies a failed metric query, so that the engine words the Halt event
+// as Flagger does (reference §11.1).
+type MetricFailure int
+
+// Metric failures.
+const (
+	// MetricNoData: the query returned no values (empty vector or NaN).
+	MetricNoData MetricFailure = iota + 1
+	// MetricQueryFailed: the provider answered with an error or could not be reached.
+	MetricQueryFailed
+	// MetricTemplateError: the MetricTemplate could not be read.
+	MetricTemplateError
+	// MetricSecretError: the template's credentials Secret could not be read or is incomplete.
+	MetricSecretError
+	// MetricProviderError: the template's provider cannot be used (unknown type, bad address).
+	MetricProviderError
+	// MetricRenderError: the template's query did not render.
+	MetricRenderError
+	// MetricNotConfigured: the metric is neither built in nor has a query or template.
+	MetricNotConfigured
+)
+
+// MetricError is a failed metric query.
+type MetricError struct {
+	// Failure classifies the error.
+	Failure MetricFailure
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *MetricError) Error() string {
+	return fmt.Sprintf("metric failure %d: %v", e.Failure, e.Err)
+}
+
+func (e *MetricError) Unwrap() error { return e.Err }

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+)
+
+// The interfaces in this file are the ports through which the reconciler touches the world.
+// Adapters in router, status and the engine sub-packages implement them; cmd wires them. They
+// take the Canary as the engine last read it, and never write its status themselves.
+
+// Workloads observes and changes the target Deployment and the objects generated from it: the
+// primary Deployment, the primary HorizontalPodAutoscaler and the primary copies of tracked
+// ConfigMaps and Secrets.
+type Workloads interface {
+	// Observe reads the target and the primary. It fails when the target is missing or its
+	// selector has none of the selector labels.
+	Observe(ctx context.Context, c *v1beta1.Canary) (Workload, error)
+	// EnsurePrimary creates the primary configs, Deployment and autoscaler when they are missing.
+	// It never updates objects that exist.
+	EnsurePrimary(ctx context.Context, c *v1beta1.Canary) error
+	// Promote copies the target's pod template, the fields Flagger copies and the tracked
+	// configs to the primary.
+	Promote(ctx context.Context, c *v1beta1.Canary) error
+	// SyncPrimaryAutoscaler copies the target autoscaler's settings to the primary autoscaler.
+	SyncPrimaryAutoscaler(ctx context.Context, c *v1beta1.Canary) error
+}
+
+// Scaler sets the replicas of the target Deployment.
+type Scaler interface {
+	// ScaleToZero scales the target to zero replicas.
+	ScaleToZero(ctx context.Context, c *v1beta1.Canary) error
+	// ScaleFromZero scales the target up with Flagger's replica rules.
+	ScaleFromZero(ctx context.Context, c *v1beta1.Canary) error
+	// Revert gives the target the primary's replicas again (revertOnDeletion).
+	Revert(ctx context.Context, c *v1beta1.Canary) error
+}
+
+// Router owns the generated Services and the traffic split between primary and canary.
+type Router interface {
+	// Reconcile creates or updates the apex, -primary and -canary Services and the routing
+	// object. A new routing object routes everything to the primary.
+	Reconcile(ctx context.Context, c *v1beta1.Canary) error
+	// SetRoutes routes primary% of the traffic to the primary and canary% to the canary.
+	SetRoutes(ctx context.Context, c *v1beta1.Canary, primary, canary int) error
+	// Routes returns the weights currently routed.
+	Routes(ctx context.Context, c *v1beta1.Canary) (primary, canary int, err error)
+	// Finalize hands the apex Service back to the target (revertOnDeletion).
+	Finalize(ctx context.Context, c *v1beta1.Canary) error
+}
+
+// Metrics runs metric queries.
+type Metrics interface {
+	// Query returns the value of one analysis metric: a built-in, an inline query or a
+	// MetricTemplate. Failures are *MetricError so the engine can word them as Flagger does.
+	Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (float64, error)
+}
+
+// Hooks calls webhooks.
+type Hooks interface {
+	// Call POSTs the Flagger payload for the canary in the given phase and returns nil on a 2xx
+	// answer. The error text carries the response body.
+	Call(ctx context.Context, c *v1beta1.Canary, h v1beta1.CanaryWebhook, phase v1beta1.CanaryPhase) error
+}
+
+// Notifier sends alerts to the canary's AlertProviders, or to the global notifier when the
+// canary has no alerts. A failing notifier never blocks the analysis.
+type Notifier interface {
+	Notify(ctx context.Context, c *v1beta1.Canary, n Notification) error
+}
+
+// Notification is one alert message.
+type Notification struct {
+	// Message is Flagger's alert text, e.g. "Failed checks threshold reached 5".
+	Message string
+	// Severity of the message: info, warn or error.
+	Severity v1beta1.AlertSeverity
+	// WithMetadata adds the Target, Failed checks threshold, Progress deadline and Traffic
+	// routing fields, as Flagger does for the initialization and new-revision alerts.
+	WithMetadata bool
+}
+
+// Recorder records what happened to a canary: a Kubernetes Event with reason Synced, a log
+// line, and a call of the event webhooks.
+type Recorder interface {
+	Event(ctx context.Context, c *v1beta1.Canary, eventType, message string)
+}
+
+// Canaries reads Canaries and persists what the engine decided about them.
+type Canaries interface {
+	// Get reads a Canary from the API server.
+	Get(ctx context.Context, namespace, name string) (*v1beta1.Canary, error)
+	// WriteStatus replaces the Canary's status, retrying on conflicts.
+	WriteStatus(ctx context.Context, c *v1beta1.Canary, status v1beta1.CanaryStatus) error
+	// SetFinalizer adds (present) or removes gitcanary's finalizer.
+	SetFinalizer(ctx context.Context, c *v1beta1.Canary, present bool) error
+}
+
+// Telemetry exports the controller metrics (flagger_canary_*).
+type Telemetry interface {
+	Record(c *v1beta1.Canary, r TickReport)
+}
+
+// TickReport is what one tick changed, for Telemetry.
+type TickReport struct {
+	// Phase after the tick.
+	Phase v1beta1.CanaryPhase
+	// PrimaryWeight and CanaryWeight routed after the tick; Routed is false when unknown.
+	PrimaryWeight, CanaryWeight int
+	Routed                      bool
+	// Analysed is true when the tick reached the analysis section; Duration is then its length.
+	Analysed bool
+	Duration time.Duration
+	// MetricValues holds the value of every metric queried in the tick, by metric name;
+	// request-duration is in seconds.
+	MetricValues map[string]float64
+	// Succeeded or Failed is set on the tick that ended an analysis; Skipped when it was
+	// promoted without analysis.
+	Succeeded, Failed, Skipped bool
+}
+
+// Workload is what Workloads.Observe saw of the target and the primary.
+type Workload struct {
+	// Kind of the target, e.g. Deployment.
+	Kind string
+	// Revision is PodTemplateHash of the target's pod template.
+	Revision string
+	// Configs maps configmap/<name> and secret/<name> of the tracked configs to their checksum.
+	Configs map[string]string
+	// Target is the readiness of the target (canary) Deployment.
+	Target Readiness
+	// PrimaryExists is false before the primary is created.
+	PrimaryExists bool
+	// Primary is the readiness of the primary Deployment.
+	Primary Readiness
+}
+
+// Readiness is a Deployment's readiness as Flagger judges it (reference §4.3).
+type Readiness struct {
+	// Ready is true when the rollout finished.
+	Ready bool
+	// Message is Flagger's waiting text without the object prefix, e.g. "waiting for rollout
+	// to finish: 0 of 1 (readyThreshold 100%) updated replicas are available".
+	Message string
+	// Retriable is false when the progress deadline passed: waiting longer will not help.
+	Retriable bool
+}

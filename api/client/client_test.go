@@ -51,8 +51,10 @@ func TestCanaryRequests(t *testing.T) {
 		wantBody bool
 	}{
 		{
-			name:    "get",
-			call:    func(c *Client) (*v1beta1.Canary, error) { return c.Canaries("test").Get(ctx, "podinfo", metav1.GetOptions{}) },
+			name: "get",
+			call: func(c *Client) (*v1beta1.Canary, error) {
+				return c.Canaries("test").Get(ctx, "podinfo", metav1.GetOptions{})
+			},
 			wantReq: request{method: http.MethodGet, path: "/apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo"},
 		},
 		{

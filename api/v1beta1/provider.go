@@ -34,18 +34,13 @@ func ParseProvider(s string) (Provider, error) {
 	if s == "smi:crossover" {
 		return Provider{Raw: s, SMIVersion: SMIv1alpha1, Mesh: "crossover"}, nil
 	}
-	rest, ok := strings.CutPrefix(s, "smi:")
-	if ok {
-		version, mesh, hasMesh := strings.Cut(rest, ":")
-		switch version {
-		case SMIv1alpha1, SMIv1alpha2, SMIv1alpha3:
-			if !hasMesh {
-				mesh = s
-			} else if mesh == "" {
-				break
-			}
-			return Provider{Raw: s, SMIVersion: version, Mesh: mesh}, nil
-		}
+	version, mesh, hasMesh := strings.Cut(strings.TrimPrefix(s, "smi:"), ":")
+	validVersion := version == SMIv1alpha1 || version == SMIv1alpha2 || version == SMIv1alpha3
+	if !strings.HasPrefix(s, "smi:") || !validVersion || (hasMesh && mesh == "") {
+		return Provider{}, fmt.Errorf("unsupported provider %q: gitcanary routes with SMI TrafficSplits; use smi:crossover or smi:v1alpha1|v1alpha2|v1alpha3[:<mesh>]", s)
 	}
-	return Provider{}, fmt.Errorf("unsupported provider %q: gitcanary routes with SMI TrafficSplits; use smi:crossover or smi:v1alpha1|v1alpha2|v1alpha3[:<mesh>]", s)
+	if !hasMesh {
+		mesh = s
+	}
+	return Provider{Raw: s, SMIVersion: version, Mesh: mesh}, nil
 }

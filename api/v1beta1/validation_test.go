@@ -1,0 +1,182 @@
+package v1beta1
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestValidateCanary(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(*Canary)
+		// wantFields are the field paths the error must name; empty means valid.
+		wantFields []string
+		wantText   string
+	}{
+		{name: "seed canary is valid", mod: func(*Canary) {}},
+		{name: "smi v1alpha3 with mesh", mod: func(c *Canary) { c.Spec.Provider = "smi:v1alpha3:linkerd" }},
+		{name: "no provider uses the controller default", mod: func(c *Canary) { c.Spec.Provider = "" }},
+		{name: "skipAnalysis without a strategy", mod: func(c *Canary) {
+			c.Spec.SkipAnalysis = true
+			c.Spec.Analysis.StepWeight, c.Spec.Analysis.MaxWeight = 0, 0
+		}},
+		{name: "blue/green", mod: func(c *Canary) { c.Spec.Analysis.StepWeight, c.Spec.Analysis.Iterations = 0, 10 }},
+		{name: "unknown provider", mod: func(c *Canary) { c.Spec.Provider = "istio" },
+			wantFields: []string{"spec.provider"}, wantText: "unsupported provider"},
+		{name: "smi without version", mod: func(c *Canary) { c.Spec.Provider = "smi" }, wantFields: []string{"spec.provider"}},
+		{name: "smi with empty mesh", mod: func(c *Canary) { c.Spec.Provider = "smi:v1alpha2:" }, wantFields: []string{"spec.provider"}},
+		{name: "missing target name", mod: func(c *Canary) { c.Spec.TargetRef.Name = "" }, wantFields: []string{"spec.targetRef.name"}},
+		{name: "missing target kind", mod: func(c *Canary) { c.Spec.TargetRef.Kind = "" }, wantFields: []string{"spec.targetRef.kind"}},
+		{name: "daemonset target", mod: func(c *Canary) { c.Spec.TargetRef.Kind = "DaemonSet" },
+			wantFields: []string{"spec.targetRef.kind"}, wantText: `Unsupported value: "DaemonSet"`},
+		{name: "bad target apiVersion", mod: func(c *Canary) { c.Spec.TargetRef.APIVersion = "extensions/v1beta1" },
+			wantFields: []string{"spec.targetRef.apiVersion"}},
+		{name: "missing service port", mod: func(c *Canary) { c.Spec.Service.Port = 0 }, wantFields: []string{"spec.service.port"}, wantText: "Required value"},
+		{name: "service port out of range", mod: func(c *Canary) { c.Spec.Service.Port = 70000 }, wantFields: []string{"spec.service.port"}},
+		{name: "stepWeight and stepWeights", mod: func(c *Canary) { c.Spec.Analysis.StepWeights = []int{10, 20} },
+			wantFields: []string{"spec.analysis.stepWeights"}, wantText: "only one of iterations, stepWeight and stepWeights"},
+		{name: "iterations and stepWeight", mod: func(c *Canary) { c.Spec.Analysis.Iterations = 3 },
+			wantFields: []string{"spec.analysis.stepWeight"}},
+		{name: "no strategy", mod: func(c *Canary) { c.Spec.Analysis.StepWeight = 0 },
+			wantFields: []string{"spec.analysis.stepWeight"}, wantText: "one of iterations, stepWeight or stepWeights is required"},
+		{name: "stepWeights not increasing", mod: func(c *Canary) { c.Spec.Analysis.StepWeight, c.Spec.Analysis.StepWeights = 0, []int{10, 5, 20} },
+			wantFields: []string{"spec.analysis.stepWeights[1]"}, wantText: "greater than the previous step"},
+		{name: "stepWeights above 100", mod: func(c *Canary) { c.Spec.Analysis.StepWeight, c.Spec.Analysis.StepWeights = 0, []int{1, 2, 10, 200} },
+			wantFields: []string{"spec.analysis.stepWeights[3]"}},
+		{name: "stepWeight above 100", mod: func(c *Canary) { c.Spec.Analysis.StepWeight = 120 }, wantFields: []string{"spec.analysis.stepWeight"}},
+		{name: "maxWeight above 100", mod: func(c *Canary) { c.Spec.Analysis.MaxWeight = 101 }, wantFields: []string{"spec.analysis.maxWeight"}},
+		{name: "missing interval", mod: func(c *Canary) { c.Spec.Analysis.Interval = "" }, wantFields: []string{"spec.analysis.interval"}},
+		{name: "bad interval", mod: func(c *Canary) { c.Spec.Analysis.Interval = "ten minutes" }, wantFields: []string{"spec.analysis.interval"}},
+		{name: "interval in hours", mod: func(c *Canary) { c.Spec.Analysis.Interval = "1h" }, wantFields: []string{"spec.analysis.interval"}},
+		{name: "negative threshold", mod: func(c *Canary) { c.Spec.Analysis.Threshold = -1 }, wantFields: []string{"spec.analysis.threshold"}},
+		{name: "bad metric interval", mod: func(c *Canary) { c.Spec.Analysis.Metrics[1].Interval = "30" }, wantFields: []string{"spec.analysis.metrics[1].interval"}},
+		{name: "threshold range min above max", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0].ThresholdRange = &CanaryThresholdRange{Min: ptr(99.0), Max: ptr(1.0)}
+		}, wantFields: []string{"spec.analysis.metrics[0].thresholdRange.min"}},
+		{name: "metric without query or template", mod: func(c *Canary) { c.Spec.Analysis.Metrics[0].TemplateRef = nil },
+			wantFields: []string{"spec.analysis.metrics[0].templateRef"}, wantText: `metric "error-rate" is not built in`},
+		{name: "metric template without name", mod: func(c *Canary) { c.Spec.Analysis.Metrics[0].TemplateRef.Name = "" },
+			wantFields: []string{"spec.analysis.metrics[0].templateRef.name"}},
+		{name: "inline query that does not parse", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0].TemplateRef, c.Spec.Analysis.Metrics[0].Query = nil, "rate(x[{{ interval }])"
+		}, wantFields: []string{"spec.analysis.metrics[0].query"}},
+		{name: "inline query with unknown function", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0].TemplateRef, c.Spec.Analysis.Metrics[0].Query = nil, "rate(x[{{ window }}])"
+		}, wantFields: []string{"spec.analysis.metrics[0].query"}, wantText: `function "window" not defined`},
+		{name: "builtin metric needs no template", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0] = CanaryMetric{Name: BuiltinRequestSuccessRate, ThresholdRange: &CanaryThresholdRange{Min: ptr(99.0)}}
+		}},
+		{name: "unknown webhook type", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[0].Type = "pre-rollout-check" },
+			wantFields: []string{"spec.analysis.webhooks[0].type"}, wantText: `Unsupported value: "pre-rollout-check"`},
+		{name: "relative webhook url", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[1].URL = "flagger-loadtester.test/" },
+			wantFields: []string{"spec.analysis.webhooks[1].url"}, wantText: "absolute http or https URL"},
+		{name: "webhook without url", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[1].URL = "" }, wantFields: []string{"spec.analysis.webhooks[1].url"}},
+		{name: "webhook without name", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[0].Name = "" }, wantFields: []string{"spec.analysis.webhooks[0].name"}},
+		{name: "bad webhook timeout", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[0].Timeout = "30 seconds" }, wantFields: []string{"spec.analysis.webhooks[0].timeout"}},
+		{name: "A/B match under SMI", mod: func(c *Canary) {
+			c.Spec.Analysis.StepWeight, c.Spec.Analysis.MaxWeight, c.Spec.Analysis.Iterations = 0, 0, 10
+			c.Spec.Analysis.Match = append(c.Spec.Analysis.Match, rawJSON(`{"headers":{"x-canary":{"exact":"insider"}}}`))
+		}, wantFields: []string{"spec.analysis.match"}, wantText: "A/B testing is not supported by SMI"},
+		{name: "mirror under SMI", mod: func(c *Canary) { c.Spec.Analysis.Mirror = true },
+			wantFields: []string{"spec.analysis.mirror"}, wantText: "mirroring is not supported"},
+		{name: "alert without provider", mod: func(c *Canary) {
+			c.Spec.Analysis.Alerts = []CanaryAlert{{Name: "on-call", Severity: "critical"}}
+		}, wantFields: []string{"spec.analysis.alerts[0].providerRef.name", "spec.analysis.alerts[0].severity"}},
+		{name: "autoscaler ScaledObject", mod: func(c *Canary) { c.Spec.AutoscalerRef.Kind = "ScaledObject" }, wantFields: []string{"spec.autoscalerRef.kind"}},
+		{name: "autoscaler v1", mod: func(c *Canary) { c.Spec.AutoscalerRef.APIVersion = "autoscaling/v1" }, wantFields: []string{"spec.autoscalerRef.apiVersion"}},
+		{name: "zero progress deadline", mod: func(c *Canary) { c.Spec.ProgressDeadlineSeconds = ptr(int32(0)) }, wantFields: []string{"spec.progressDeadlineSeconds"}},
+		{name: "metrics server not a URL", mod: func(c *Canary) { c.Spec.MetricsServer = "prometheus:9090" }, wantFields: []string{"spec.metricsServer"}},
+		{name: "several problems at once", mod: func(c *Canary) {
+			c.Spec.Service.Port = 0
+			c.Spec.Analysis.Interval = "soon"
+		}, wantFields: []string{"spec.service.port", "spec.analysis.interval"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateCanary(newCanary(tt.mod))
+			if len(tt.wantFields) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			requireProblems(t, err, "Canary test/podinfo", tt.wantFields, tt.wantText)
+		})
+	}
+}
+
+// requireProblems checks that err is a *ValidationError for object that names exactly the
+// wanted fields, and that its text contains wantText.
+func requireProblems(t *testing.T, err error, object string, wantFields []string, wantText string) {
+	t.Helper()
+	var verr *ValidationError
+	require.True(t, errors.As(err, &verr), "want a *ValidationError, got %v", err)
+	require.Equal(t, object, verr.Object())
+	var fields []string
+	for _, fe := range verr.Errs {
+		fields = append(fields, fe.Field)
+	}
+	require.ElementsMatch(t, wantFields, fields, "error: %v", err)
+	require.Contains(t, err.Error(), object+": ")
+	require.Contains(t, err.Error(), wantText)
+}
+
+func TestValidateMetricTemplate(t *testing.T) {
+	tests := []struct {
+		name       string
+		mod        func(*MetricTemplate)
+		wantFields []string
+		wantText   string
+	}{
+		{name: "seed template is valid", mod: func(*MetricTemplate) {}},
+		{name: "variables", mod: func(m *MetricTemplate) { m.Spec.Query = `sum(x{app="{{ variables.app }}"})` }},
+		{name: "missing provider type", mod: func(m *MetricTemplate) { m.Spec.Provider.Type = "" }, wantFields: []string{"spec.provider.type"}},
+		{name: "unsupported provider", mod: func(m *MetricTemplate) { m.Spec.Provider.Type = "datadog" },
+			wantFields: []string{"spec.provider.type"}, wantText: `Unsupported value: "datadog"`},
+		{name: "missing address", mod: func(m *MetricTemplate) { m.Spec.Provider.Address = "" }, wantFields: []string{"spec.provider.address"}},
+		{name: "address with credentials is redacted", mod: func(m *MetricTemplate) { m.Spec.Provider.Address = "//admin:s3cret@prometheus" },
+			wantFields: []string{"spec.provider.address"}},
+		{name: "missing query", mod: func(m *MetricTemplate) { m.Spec.Query = "" }, wantFields: []string{"spec.query"}},
+		{name: "query does not parse", mod: func(m *MetricTemplate) { m.Spec.Query = "{{ if }}" }, wantFields: []string{"spec.query"}},
+		{name: "secretRef without name", mod: func(m *MetricTemplate) { m.Spec.Provider.SecretRef = &SecretReference{} },
+			wantFields: []string{"spec.provider.secretRef.name"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateMetricTemplate(newMetricTemplate(tt.mod))
+			if len(tt.wantFields) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			requireProblems(t, err, "MetricTemplate test/error-rate", tt.wantFields, tt.wantText)
+			require.NotContains(t, err.Error(), "s3cret")
+		})
+	}
+}
+
+func TestValidateAlertProvider(t *testing.T) {
+	tests := []struct {
+		name       string
+		mod        func(*AlertProvider)
+		wantFields []string
+	}{
+		{name: "slack with address", mod: func(*AlertProvider) {}},
+		{name: "secretRef instead of address", mod: func(a *AlertProvider) {
+			a.Spec.Address, a.Spec.SecretRef = "", &SecretReference{Name: "slack-url"}
+		}},
+		{name: "unknown type", mod: func(a *AlertProvider) { a.Spec.Type = "pagerduty" }, wantFields: []string{"spec.type"}},
+		{name: "missing type", mod: func(a *AlertProvider) { a.Spec.Type = "" }, wantFields: []string{"spec.type"}},
+		{name: "neither address nor secret", mod: func(a *AlertProvider) { a.Spec.Address = "" }, wantFields: []string{"spec.address"}},
+		{name: "bad proxy", mod: func(a *AlertProvider) { a.Spec.Proxy = "proxy:3128" }, wantFields: []string{"spec.proxy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateAlertProvider(newAlertProvider(tt.mod))
+			if len(tt.wantFields) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			requireProblems(t, err, "AlertProvider test/on-call", tt.wantFields, "")
+		})
+	}
+}

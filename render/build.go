@@ -1,0 +1,124 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/yaml"
+)
+
+// Build renders the overlay at path overlay (relative to root, or absolute inside it) of the
+// repository checked out at root, decodes and classifies every object, validates the Canaries,
+// MetricTemplates and AlertProviders and cross-checks their references.
+//
+// A kustomize or decoding failure returns a nil Bundle and an error naming the file. Invalid
+// specs return the Bundle together with an *InvalidError listing every problem, so callers can
+// show what was rendered; callers that apply must apply nothing when the error is non-nil.
+func Build(root, overlay string) (*Bundle, error) {
+	cfs, err := newConfinedFS(root)
+	if err != nil {
+		return nil, err
+	}
+	dir := overlay
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(cfs.root, overlay)
+	}
+	if _, err := cfs.check(dir); err != nil {
+		return nil, err
+	}
+	rel := relTo(cfs.root, dir)
+	if !cfs.IsDir(dir) {
+		return nil, &FileError{File: rel, Err: errors.New("not a directory: an overlay is a folder with a kustomization.yaml or plain manifests")}
+	}
+	if kustomizationFile(cfs, dir) == "" {
+		if err := addPlainFolderKustomization(cfs, dir); err != nil {
+			return nil, err
+		}
+	}
+	s := &scanner{fs: cfs, seen: map[string]bool{}, relName: func(p string) string { return relTo(cfs.root, p) }}
+	if err := s.scanDir(dir); err != nil {
+		return nil, err
+	}
+
+	opts := krusty.MakeDefaultOptions()
+	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
+	opts.PluginConfig = types.DisabledPluginConfig()
+	resMap, err := krusty.MakeKustomizer(opts).Run(cfs, dir)
+	if err != nil {
+		return nil, &KustomizeError{Overlay: rel, Err: errors.New(strings.ReplaceAll(err.Error(), cfs.root+string(filepath.Separator), ""))}
+	}
+	b, err := decode(cfs.root, rel, resMap)
+	if err != nil {
+		return nil, err
+	}
+	return b, b.validate()
+}
+
+// relTo returns p relative to root for messages; "." for the root itself.
+func relTo(root, p string) string {
+	r, err := filepath.Rel(root, p)
+	if err != nil {
+		return p
+	}
+	return r
+}
+
+// manifestExt are the file extensions of a plain folder that are rendered.
+var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
+
+// addPlainFolderKustomization gives a folder without a kustomization the one Flux's
+// kustomize-controller would generate: every manifest in the folder and its sub-folders, where
+// a sub-folder with a kustomization of its own is included as a whole.
+func addPlainFolderKustomization(cfs *confinedFS, dir string) error {
+	var resources []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if _, cerr := cfs.check(p); cerr != nil {
+			return cerr
+		}
+		name := d.Name()
+		if p != dir && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != dir && kustomizationFile(cfs, p) != "" {
+				resources = append(resources, relTo(dir, p))
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if manifestExt[strings.ToLower(filepath.Ext(name))] && d.Type()&os.ModeType == 0 {
+			resources = append(resources, relTo(dir, p))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list manifests of %s: %w", relTo(cfs.root, dir), err)
+	}
+	if len(resources) == 0 {
+		return &FileError{File: relTo(cfs.root, dir), Err: errors.New("no kustomization.yaml and no manifests (*.yaml, *.yml, *.json)")}
+	}
+	sort.Strings(resources)
+	data, err := yaml.Marshal(map[string]any{
+		"apiVersion": "kustomize.config.k8s.io/v1beta1",
+		"kind":       "Kustomization",
+		"resources":  resources,
+	})
+	if err != nil {
+		return fmt.Errorf("generate kustomization for %s: %w", relTo(cfs.root, dir), err)
+	}
+	cfs.virtual[filepath.Join(dir, "kustomization.yaml")] = data
+	return nil
+}

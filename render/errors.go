@@ -1,0 +1,70 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+)
+
+// OutsideRootError is a path that leaves the repository root, directly or through a symlink.
+type OutsideRootError struct {
+	Path string
+}
+
+func (e *OutsideRootError) Error() string {
+	return fmt.Sprintf("%s is outside the repository root: files outside the root are never read", e.Path)
+}
+
+// RemoteError is a kustomization entry that points at a remote base or file.
+type RemoteError struct {
+	// File is the kustomization file, relative to the repository root.
+	File string
+	// Field is the kustomization field, e.g. resources.
+	Field string
+	// Ref is the remote reference.
+	Ref string
+}
+
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("%s: %s: remote reference %q: remote bases and files are not fetched; vendor them into the repository", e.File, e.Field, e.Ref)
+}
+
+// FileError is a file that could not be read or decoded.
+type FileError struct {
+	// File is relative to the repository root.
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// KustomizeError is a failure of kustomize itself; its text names the files involved.
+type KustomizeError struct {
+	// Overlay is the overlay path, relative to the repository root.
+	Overlay string
+	Err     error
+}
+
+func (e *KustomizeError) Error() string {
+	return fmt.Sprintf("kustomize build %s: %v", e.Overlay, e.Err)
+}
+
+func (e *KustomizeError) Unwrap() error { return e.Err }
+
+// InvalidError lists the invalid objects of a rendered overlay. Build returns it together with
+// the Bundle, so that callers can still show what was rendered.
+type InvalidError struct {
+	// Overlay is the overlay path, relative to the repository root.
+	Overlay string
+	// Errs holds one error per invalid object (usually *v1beta1.ValidationError).
+	Errs []error
+}
+
+func (e *InvalidError) Error() string {
+	lines := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		lines[i] = err.Error()
+	}
+	return fmt.Sprintf("%s: %d invalid object(s): %s", e.Overlay, len(e.Errs), strings.Join(lines, "; "))
+}

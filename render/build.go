@@ -31,9 +31,16 @@ func Build(root, overlay string) (*Bundle, error) {
 		dir = filepath.Join(cfs.root, overlay)
 	}
 	if _, err := cfs.check(dir); err != nil {
-		return nil, err
+		var outside *OutsideRootError
+		if errors.As(err, &outside) {
+			return nil, &OutsideRootError{Path: overlay}
+		}
+		return nil, &FileError{File: overlay, Err: err}
 	}
 	rel := relTo(cfs.root, dir)
+	if !cfs.Exists(dir) {
+		return nil, &FileError{File: rel, Err: errors.New("no such overlay folder")}
+	}
 	if !cfs.IsDir(dir) {
 		return nil, &FileError{File: rel, Err: errors.New("not a directory: an overlay is a folder with a kustomization.yaml or plain manifests")}
 	}

@@ -76,7 +76,7 @@ func (b *Bundle) strict(obj *unstructured.Unstructured, data []byte, out any) bo
 	for _, se := range strictErrs {
 		path, detail := "", se.Error()
 		if m := fieldInError.FindStringSubmatchIndex(detail); m != nil {
-			path, detail = detail[m[2]:m[3]], strings.TrimSpace(detail[:m[0]]+" field")
+			path, detail = detail[m[2]:m[3]], strings.TrimSpace(detail[:m[0]])+" field"
 		}
 		errs = append(errs, &field.Error{Type: field.ErrorTypeInvalid, Field: path, BadValue: field.OmitValueType{}, Detail: detail})
 	}

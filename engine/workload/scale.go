@@ -1,0 +1,94 @@
+package workload
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+)
+
+// ScaleToZero sets the target's spec.replicas to 0 with a JSON merge patch.
+func (d *Deployments) ScaleToZero(ctx context.Context, c *v1beta1.Canary) error {
+	if err := check(c); err != nil {
+		return err
+	}
+	if err := d.patchReplicas(ctx, c, 0); err != nil {
+		return fmt.Errorf("deployment %s.%s update query error: %w", c.Spec.TargetRef.Name, c.Namespace, err)
+	}
+	return nil
+}
+
+// ScaleFromZero scales the target up with Flagger's replica rules (reference §4.4): its own
+// spec.replicas when above 0; else, without an autoscaler, the primary's replicas when above 0;
+// else, with an autoscaler, its minReplicas when above 1; else 1.
+func (d *Deployments) ScaleFromZero(ctx context.Context, c *v1beta1.Canary) error {
+	if err := check(c); err != nil {
+		return err
+	}
+	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	if err != nil {
+		return err
+	}
+	replicas := int32(1)
+	switch {
+	case ptr.Deref(target.Spec.Replicas, 0) > 0:
+		replicas = *target.Spec.Replicas
+	case c.Spec.AutoscalerRef == nil:
+		primary, err := d.getDeployment(ctx, c.Namespace, c.PrimaryName())
+		if err != nil {
+			return err
+		}
+		if r := ptr.Deref(primary.Spec.Replicas, 0); r > 0 {
+			replicas = r
+		}
+	default:
+		// As in Flagger, an unreadable autoscaler falls back to one replica.
+		hpa, err := d.kube.AutoscalingV2().HorizontalPodAutoscalers(c.Namespace).Get(ctx, c.Spec.AutoscalerRef.Name, metav1.GetOptions{})
+		if err == nil && ptr.Deref(hpa.Spec.MinReplicas, 0) > 1 {
+			replicas = *hpa.Spec.MinReplicas
+		}
+	}
+	if err := d.patchReplicas(ctx, c, replicas); err != nil {
+		return fmt.Errorf("scaling up %s.%s to %d failed: %w", c.Spec.TargetRef.Name, c.Namespace, replicas, err)
+	}
+	return nil
+}
+
+// Revert gives the target the primary's replicas again when the canary is deleted with
+// revertOnDeletion (reference §2.10 step 3), or scales it from zero when the primary is gone.
+func (d *Deployments) Revert(ctx context.Context, c *v1beta1.Canary) error {
+	if err := check(c); err != nil {
+		return err
+	}
+	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	if err != nil {
+		return err
+	}
+	primary, err := d.kube.AppsV1().Deployments(c.Namespace).Get(ctx, c.PrimaryName(), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return d.ScaleFromZero(ctx, c)
+	}
+	if err != nil {
+		return fmt.Errorf("deployment %s.%s get query error: %w", c.PrimaryName(), c.Namespace, err)
+	}
+	replicas := ptr.Deref(primary.Spec.Replicas, 1)
+	if ptr.Deref(target.Spec.Replicas, 1) == replicas {
+		return nil
+	}
+	if err := d.patchReplicas(ctx, c, replicas); err != nil {
+		return fmt.Errorf("scaling %s.%s to %d failed: %w", c.Spec.TargetRef.Name, c.Namespace, replicas, err)
+	}
+	return nil
+}
+
+// patchReplicas writes the target's spec.replicas, and nothing else, with a JSON merge patch.
+func (d *Deployments) patchReplicas(ctx context.Context, c *v1beta1.Canary, replicas int32) error {
+	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, replicas)
+	_, err := d.kube.AppsV1().Deployments(c.Namespace).Patch(ctx, c.Spec.TargetRef.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+	return err
+}

@@ -1,0 +1,19 @@
+// Package apply applies the objects of a rendered overlay to the cluster with server-side apply,
+// and prunes the objects that left Git.
+//
+// One Applier serves every overlay. An apply is all or nothing as far as the API server can
+// tell in advance: Namespaces and CustomResourceDefinitions go first (other objects depend on
+// them), then every other object is validated with a server-side dry run, and only when all
+// pass are they applied, in dependency order, under one field manager. Conflicts are forced:
+// server-side apply then takes ownership of exactly the fields the manifest declares.
+//
+// Fields and objects that gitcanary's engine owns are never fought over: objects controlled by
+// a Canary (the generated -primary and -canary objects) and objects annotated with Flux's
+// kustomize.toolkit.fluxcd.io/reconcile: disabled are skipped, and spec.replicas of a Canary's
+// target is removed from the applied configuration.
+//
+// What was applied for each overlay is recorded in an inventory (a ConfigMap in the controller's
+// namespace). Prune deletes only objects that are in the previous inventory, are absent from the
+// new one and still carry the overlay's inventory label: the applier never deletes what it did
+// not create. CustomResourceDefinitions are never pruned, so that no custom resources are lost.
+package apply

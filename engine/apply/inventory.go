@@ -1,0 +1,83 @@
+package apply
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// InventoryLabel marks every object the applier applied with the id of its overlay's inventory.
+const InventoryLabel = "gitcanary.io/inventory"
+
+// managedByLabel marks the inventory ConfigMaps.
+const managedByLabel = "app.kubernetes.io/managed-by"
+
+// Inventory is what was applied for one overlay.
+type Inventory struct {
+	// Set is the overlay's name; Revision the source revision last applied.
+	Set, Revision string
+	// Objects are the applied objects.
+	Objects []ObjectRef
+}
+
+// inventoryID returns the short id of a set, used in the inventory label and ConfigMap name.
+func inventoryID(set string) string {
+	sum := sha256.Sum256([]byte(set))
+	return hex.EncodeToString(sum[:6])
+}
+
+// inventoryStore keeps inventories as ConfigMaps in one namespace.
+type inventoryStore struct {
+	kube      kubernetes.Interface
+	namespace string
+}
+
+func (s *inventoryStore) name(set string) string { return "gitcanary-inventory-" + inventoryID(set) }
+
+// load returns the inventory of a set; an empty one when none was saved yet.
+func (s *inventoryStore) load(ctx context.Context, set string) (*Inventory, error) {
+	cm, err := s.kube.CoreV1().ConfigMaps(s.namespace).Get(ctx, s.name(set), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return &Inventory{Set: set}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
+	}
+	inv := &Inventory{Set: set, Revision: cm.Data["revision"]}
+	if err := json.Unmarshal([]byte(cm.Data["objects"]), &inv.Objects); err != nil {
+		return nil, fmt.Errorf("decode inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
+	}
+	return inv, nil
+}
+
+// save writes the inventory of a set, creating its ConfigMap when needed.
+func (s *inventoryStore) save(ctx context.Context, inv *Inventory) error {
+	objects, err := json.Marshal(inv.Objects)
+	if err != nil {
+		return fmt.Errorf("encode inventory of %s: %w", inv.Set, err)
+	}
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      s.name(inv.Set),
+			Namespace: s.namespace,
+			Labels:    map[string]string{managedByLabel: "gitcanary", InventoryLabel: inventoryID(inv.Set)},
+		},
+		Data: map[string]string{"set": inv.Set, "revision": inv.Revision, "objects": string(objects)},
+	}
+	cms := s.kube.CoreV1().ConfigMaps(s.namespace)
+	_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("save inventory %s/%s of %s: %w", s.namespace, cm.Name, inv.Set, err)
+	}
+	return nil
+}

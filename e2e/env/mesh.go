@@ -1,0 +1,162 @@
+package env
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/gitcanary/gitcanary/e2e/loadtester"
+	"github.com/gitcanary/gitcanary/e2e/meshsim"
+)
+
+// In-cluster names and ports of the seed walkthrough that the cluster DNS proxy serves.
+const (
+	MeshName       = "envoy"              // envoy.test:10000
+	MeshPort       = 10000                //
+	LoadTesterName = "flagger-loadtester" // flagger-loadtester.test (port 80)
+	PrometheusName = "flagger-prometheus" // flagger-prometheus:9090
+	PrometheusPort = 9090                 //
+)
+
+// handlers are the in-process parts, created before they can all be wired: the proxy needs
+// the Prometheus address and the mesh needs the API server.
+type handlers struct {
+	mesh, metrics, loadtester, proxy swappable
+}
+
+// swappable is an http.Handler set once its target exists; until then it answers 503.
+type swappable struct{ h http.Handler }
+
+func (s *swappable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.h == nil {
+		http.Error(w, "e2e environment is starting", http.StatusServiceUnavailable)
+		return
+	}
+	s.h.ServeHTTP(w, r)
+}
+
+// listen opens the loopback listeners of the in-process parts so their URLs are known
+// before the processes start.
+func (e *Env) listen() error {
+	e.handlers = &handlers{}
+	for _, l := range []struct {
+		name string
+		h    http.Handler
+		url  *string
+	}{
+		{"mesh ingress", &e.handlers.mesh, &e.MeshURL},
+		{"mesh metrics", &e.handlers.metrics, &e.MeshMetricsURL},
+		{"load tester", &e.handlers.loadtester, &e.LoadTesterURL},
+		{"cluster DNS proxy", &e.handlers.proxy, &e.ProxyURL},
+	} {
+		u, err := e.serve(l.name, l.h)
+		if err != nil {
+			return err
+		}
+		*l.url = u
+	}
+	return nil
+}
+
+// startMesh starts the mesh simulator's watches (until runCtx ends) and wires the mesh, the
+// load tester and the cluster DNS proxy. It is called once the API server is ready and
+// before the servers receive traffic.
+func (e *Env) startMesh(ctx, runCtx context.Context) error {
+	logPath := filepath.Join(e.Dir, "mesh.log")
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open mesh log: %w", err)
+	}
+	e.logs.add(logPath)
+	e.closers = append(e.closers, f.Close)
+	logger := slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	sim, err := meshsim.New(e.RESTConfig(), meshsim.Options{
+		DefaultNamespace: e.opts.DefaultNamespace,
+		Logger:           logger.With("component", "meshsim"),
+	})
+	if err != nil {
+		return err
+	}
+	sim.Start(runCtx)
+	if err := sim.WaitForSync(ctx); err != nil {
+		return err
+	}
+	e.Mesh = sim
+
+	cmdEnv, err := e.commandEnv()
+	if err != nil {
+		return err
+	}
+	e.LoadTester = loadtester.New(loadtester.Options{
+		Timeout: e.opts.CommandTimeout,
+		Env:     cmdEnv,
+		Dir:     e.Dir,
+		Logger:  logger.With("component", "loadtester"),
+	})
+	proxy := meshsim.NewProxy(sim, map[string]meshsim.Target{
+		MeshName:       {Port: MeshPort, Handler: sim.IngressHandler()},
+		LoadTesterName: {Port: 80, Handler: e.LoadTester},
+		PrometheusName: {Port: PrometheusPort, Handler: meshsim.ForwardTo(trimScheme(e.PrometheusURL))},
+	}, e.opts.DefaultNamespace)
+
+	e.handlers.mesh.h = sim.IngressHandler()
+	e.handlers.metrics.h = sim.MetricsHandler()
+	e.handlers.loadtester.h = e.LoadTester
+	e.handlers.proxy.h = proxy
+	return nil
+}
+
+// CommandEnv returns the environment for commands that act inside the cluster, such as the
+// load tester's: HTTP_PROXY set to the cluster DNS proxy, KUBECONFIG set to the admin
+// kubeconfig, and PATH starting with a folder that holds kubectl and a hey that goes
+// through the proxy.
+func (e *Env) CommandEnv() []string {
+	env, _ := e.commandEnv()
+	return env
+}
+
+func (e *Env) commandEnv() ([]string, error) {
+	bin := filepath.Join(e.Dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return nil, fmt.Errorf("create command bin dir: %w", err)
+	}
+	if err := os.Symlink(e.tools.kubectl, filepath.Join(bin, "kubectl")); err != nil && !os.IsExist(err) {
+		return nil, fmt.Errorf("link kubectl: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "hey"), []byte(heyWrapper(e.tools.hey, e.ProxyURL)), 0o755); err != nil {
+		return nil, fmt.Errorf("write hey wrapper: %w", err)
+	}
+	return []string{
+		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + e.Dir,
+		"KUBECONFIG=" + e.Kubeconfig,
+		"HTTP_PROXY=" + e.ProxyURL,
+		"http_proxy=" + e.ProxyURL,
+	}, nil
+}
+
+// heyWrapper runs the real hey through the cluster DNS proxy (hey ignores HTTP_PROXY and
+// takes -x) and turns -H 'Host: x' into -host x: hey puts a Host given with -H into a header
+// map that Go's client ignores, so the seed's `hey -H 'Host: podinfo.test'` would reach the
+// mesh with the wrong virtual host.
+func heyWrapper(hey, proxyURL string) string {
+	return fmt.Sprintf(`#!/usr/bin/env bash
+# Generated by the gitcanary e2e harness: hey through the cluster DNS proxy.
+args=()
+while (($#)); do
+	if [[ $1 == -H && $# -ge 2 && ${2,,} == host:* ]]; then
+		host=${2#*:}
+		args+=(-host "${host# }")
+		shift 2
+		continue
+	fi
+	args+=("$1")
+	shift
+done
+exec %q -x %q "${args[@]}"
+`, hey, proxyURL)
+}

@@ -1,6 +1,9 @@
 package engine
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // MetricFailure classifies a failed metric query, so that the engine words the Halt event
 // as Flagger does (reference §11.1).
@@ -30,6 +33,10 @@ type MetricError struct {
 	Failure MetricFailure
 	// Err is the underlying error.
 	Err error
+	// Detail names what failed when the Canary does not say it: the Secret's name for
+	// MetricSecretError, the provider type for MetricProviderError. Optional: it completes
+	// Flagger's wording "Metric template <n>.<ns> secret <s> error: …".
+	Detail string
 }
 
 func (e *MetricError) Error() string {
@@ -37,3 +44,10 @@ func (e *MetricError) Error() string {
 }
 
 func (e *MetricError) Unwrap() error { return e.Err }
+
+// ErrMissingPort is returned by NewReconciler when a port is nil.
+var ErrMissingPort = errors.New("reconciler port missing")
+
+// ErrNoDecision is returned by Reconciler.Reconcile when Decide keeps asking for checks beyond
+// what the canary can need, a programming error.
+var ErrNoDecision = errors.New("no decision")

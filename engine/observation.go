@@ -1,0 +1,67 @@
+package engine
+
+import "time"
+
+// Observation is what the reconciler knows about the world in one tick. It starts with the
+// validation result and fills up with the results of the checks Decide asks for.
+type Observation struct {
+	// Invalid is the canary's validation error; nil when the spec is valid.
+	Invalid error
+	// IntervalFloor is the shortest analysis interval allowed (0: Flagger's 10s).
+	IntervalFloor time.Duration
+	// Workload is the result of Workloads.Observe; nil until CheckWorkload ran.
+	Workload *WorkloadResult
+	// Routes is the result of Router.Routes; nil until CheckRoutes ran.
+	Routes *RoutesResult
+	// Hooks holds the result of each webhook called this tick, by index in
+	// spec.analysis.webhooks; a nil error is a 2xx answer.
+	Hooks map[int]error
+	// Metrics holds the result of each metric queried this tick, by index in
+	// spec.analysis.metrics.
+	Metrics map[int]MetricResult
+}
+
+// WorkloadResult is what Workloads.Observe returned.
+type WorkloadResult struct {
+	Workload Workload
+	Err      error
+}
+
+// RoutesResult is what Router.Routes returned.
+type RoutesResult struct {
+	Primary, Canary int
+	Err             error
+}
+
+// MetricResult is what Metrics.Query returned: the value, or an error (usually *MetricError).
+// request-duration values are whole milliseconds.
+type MetricResult struct {
+	Value float64
+	Err   error
+}
+
+// SetWorkload records the result of CheckWorkload.
+func (o *Observation) SetWorkload(w Workload, err error) {
+	o.Workload = &WorkloadResult{Workload: w, Err: err}
+}
+
+// SetRoutes records the result of CheckRoutes.
+func (o *Observation) SetRoutes(primary, canary int, err error) {
+	o.Routes = &RoutesResult{Primary: primary, Canary: canary, Err: err}
+}
+
+// SetHook records the result of a CheckHook.
+func (o *Observation) SetHook(index int, err error) {
+	if o.Hooks == nil {
+		o.Hooks = map[int]error{}
+	}
+	o.Hooks[index] = err
+}
+
+// SetMetric records the result of a CheckMetric.
+func (o *Observation) SetMetric(index int, value float64, err error) {
+	if o.Metrics == nil {
+		o.Metrics = map[int]MetricResult{}
+	}
+	o.Metrics[index] = MetricResult{Value: value, Err: err}
+}

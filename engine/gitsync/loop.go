@@ -1,0 +1,275 @@
+package gitsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gitcanary/gitcanary/engine/apply"
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/render"
+	"github.com/go-logr/logr"
+	"k8s.io/utils/clock"
+)
+
+// Fetcher brings the source up to date; it returns gitsource.ErrNoChange (with the current
+// checkout) when the source did not move.
+type Fetcher interface {
+	Fetch(ctx context.Context) (gitsource.Checkout, error)
+}
+
+// Applier applies one overlay's objects and prunes what left it.
+type Applier interface {
+	Apply(ctx context.Context, set apply.Set) (*apply.Result, error)
+}
+
+// Reporter is told about overlays that Git broke, so users can see why nothing changed.
+type Reporter interface {
+	// OverlayFailed is called when an overlay could not be rendered, validated or applied.
+	OverlayFailed(ctx context.Context, overlay, revision string, err error)
+	// OverlayApplied is called after an overlay was applied.
+	OverlayApplied(ctx context.Context, overlay, revision string, res *apply.Result)
+}
+
+// Options configure a Loop.
+type Options struct {
+	// Overlays are overlay paths relative to the repository root; shell globs (apps/*) match
+	// directories.
+	Overlays []string
+	// Reporter receives failures and applies; nil logs only.
+	Reporter Reporter
+	// Clock for the status times; nil means the real clock.
+	Clock clock.PassiveClock
+	// Logger receives one line per overlay and sync.
+	Logger logr.Logger
+}
+
+// OverlayStatus is what the loop knows of one overlay.
+type OverlayStatus struct {
+	// Overlay is the path relative to the repository root.
+	Overlay string
+	// Revision is the commit last applied; Digest its rendered output's digest.
+	Revision, Digest string
+	// AppliedAt is when it was last applied.
+	AppliedAt time.Time
+	// Err is the last failure, cleared by a successful apply.
+	Err error
+
+	cause string // Err without the revision, to report a failure once while it lasts
+}
+
+// Loop syncs Git to the cluster. Sync must not run concurrently (the Scheduler guarantees it).
+type Loop struct {
+	fetcher  Fetcher
+	applier  Applier
+	detector *gitsource.Detector
+	opts     Options
+
+	// rendered and renderErrs hold what the current Sync rendered, by overlay.
+	rendered   map[string]*render.Bundle
+	renderErrs map[string]error
+
+	mu      sync.Mutex
+	status  map[string]*OverlayStatus
+	sources map[string]string // "<namespace>/<name>" of a Canary → commit that applied it
+	pending bool              // an apply failed: retry even when the source did not move
+}
+
+// New returns a sync loop.
+func New(fetcher Fetcher, applier Applier, opts Options) *Loop {
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	l := &Loop{fetcher: fetcher, applier: applier, opts: opts,
+		status: map[string]*OverlayStatus{}, sources: map[string]string{}}
+	l.detector = gitsource.NewDetector(l.renderDigest)
+	return l
+}
+
+// Sync fetches the source and applies every overlay whose rendered output changed. It returns
+// the joined errors of the overlays that failed; the others are applied regardless.
+func (l *Loop) Sync(ctx context.Context) error {
+	co, err := l.fetcher.Fetch(ctx)
+	switch {
+	case errors.Is(err, gitsource.ErrNoChange):
+		l.mu.Lock()
+		retry := l.pending
+		l.mu.Unlock()
+		if !retry {
+			return nil
+		}
+	case err != nil:
+		return fmt.Errorf("fetch source: %w", err)
+	}
+	overlays, err := expand(co.Dir, l.opts.Overlays)
+	if err != nil {
+		return err
+	}
+	l.rendered, l.renderErrs = map[string]*render.Bundle{}, map[string]error{}
+	defer func() { l.rendered, l.renderErrs = nil, nil }()
+
+	// Failures are in renderErrs, by overlay; Detect's joined error says the same.
+	changes, _ := l.detector.Detect(ctx, co.Dir, overlays)
+	var errs []error
+	for _, ov := range overlays {
+		if rerr, failed := l.renderErrs[ov]; failed {
+			errs = append(errs, l.fail(ctx, ov, co.Commit, rerr))
+		}
+	}
+	// Rendering is deterministic: only apply failures are worth retrying on the same commit.
+	applyFailed := false
+	for _, ch := range changes {
+		if err := l.applyOverlay(ctx, co.Commit, ch); err != nil {
+			errs = append(errs, err)
+			applyFailed = true
+		}
+	}
+	l.mu.Lock()
+	l.pending = applyFailed
+	for ov := range l.rendered {
+		// Rendered and unchanged, or applied above: in sync with Git again.
+		if st, ok := l.status[ov]; ok && !changed(changes, ov) {
+			st.Err, st.cause = nil, ""
+		}
+	}
+	l.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// renderDigest is the Detector's DigestFunc: it renders the overlay, keeps the bundle for the
+// apply that may follow, and returns its digest. Invalid overlays fail.
+func (l *Loop) renderDigest(_ context.Context, root, overlay string) (string, error) {
+	b, err := render.Build(root, overlay)
+	if err != nil {
+		l.renderErrs[overlay] = err
+		return "", err
+	}
+	l.rendered[overlay] = b
+	return b.Digest(), nil
+}
+
+// applyOverlay applies one changed overlay and records the result.
+func (l *Loop) applyOverlay(ctx context.Context, commit string, ch gitsource.Change) error {
+	b := l.rendered[ch.Overlay]
+	targets := map[string]bool{}
+	for _, c := range b.Canaries {
+		targets[c.Namespace+"/"+c.Spec.TargetRef.Name] = true
+	}
+	res, err := l.applier.Apply(ctx, apply.Set{Name: ch.Overlay, Revision: commit, Objects: b.Objects, CanaryTargets: targets})
+	if err != nil {
+		return l.fail(ctx, ch.Overlay, commit, err)
+	}
+	l.detector.MarkApplied(ch.Overlay, ch.Digest)
+	l.mu.Lock()
+	l.status[ch.Overlay] = &OverlayStatus{Overlay: ch.Overlay, Revision: commit, Digest: ch.Digest, AppliedAt: l.opts.Clock.Now()}
+	for _, c := range b.Canaries {
+		l.sources[c.Namespace+"/"+c.Name] = commit
+	}
+	l.mu.Unlock()
+	l.opts.Logger.Info("overlay applied", "overlay", ch.Overlay, "revision", short(commit),
+		"applied", len(res.Applied), "skipped", len(res.Skipped), "pruned", len(res.Pruned))
+	if l.opts.Reporter != nil {
+		l.opts.Reporter.OverlayApplied(ctx, ch.Overlay, commit, res)
+	}
+	return nil
+}
+
+// fail records and reports an overlay's failure; the overlay keeps its last good revision.
+func (l *Loop) fail(ctx context.Context, overlay, commit string, err error) error {
+	cause := err.Error()
+	err = fmt.Errorf("overlay %s at %s: %w", overlay, short(commit), err)
+	l.mu.Lock()
+	st, ok := l.status[overlay]
+	if !ok {
+		st = &OverlayStatus{Overlay: overlay}
+		l.status[overlay] = st
+	}
+	repeated := st.Err != nil && st.cause == cause
+	st.Err, st.cause = err, cause
+	l.mu.Unlock()
+	if repeated {
+		return err // reported already
+	}
+	l.opts.Logger.Error(err, "overlay not applied; the cluster keeps its last good revision", "overlay", overlay, "revision", short(commit))
+	if l.opts.Reporter != nil {
+		l.opts.Reporter.OverlayFailed(ctx, overlay, commit, err)
+	}
+	return err
+}
+
+// Status returns what the loop knows of every overlay, sorted by path.
+func (l *Loop) Status() []OverlayStatus {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]OverlayStatus, 0, len(l.status))
+	for _, st := range l.status {
+		out = append(out, *st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Overlay < out[j].Overlay })
+	return out
+}
+
+// SourceCommit returns the commit that last applied the Canary namespace/name.
+func (l *Loop) SourceCommit(namespace, name string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.sources[namespace+"/"+name]
+	return c, ok
+}
+
+// expand resolves the overlay globs against the checkout: every matching directory, in order,
+// each once. A pattern that matches nothing is kept as written, so its absence is reported.
+func expand(root string, patterns []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range patterns {
+		matches, err := filepath.Glob(filepath.Join(root, p))
+		if err != nil {
+			return nil, fmt.Errorf("overlay pattern %q: %w", p, err)
+		}
+		var dirs []string
+		for _, m := range matches {
+			rel, err := filepath.Rel(root, m)
+			if err == nil && isDir(m) {
+				dirs = append(dirs, rel)
+			}
+		}
+		if len(dirs) == 0 {
+			dirs = []string{filepath.Clean(p)}
+		}
+		for _, d := range dirs {
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	return out, nil
+}
+
+// short returns the first 7 characters of a commit SHA.
+func short(commit string) string {
+	if len(commit) > 7 {
+		return commit[:7]
+	}
+	return commit
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+func changed(changes []gitsource.Change, overlay string) bool {
+	for _, ch := range changes {
+		if ch.Overlay == overlay {
+			return true
+		}
+	}
+	return false
+}

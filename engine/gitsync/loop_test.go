@@ -1,0 +1,201 @@
+package gitsync
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gitcanary/gitcanary/engine/apply"
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeFetcher serves checkouts written by the test; Fetch returns ErrNoChange until the next
+// commit.
+type fakeFetcher struct {
+	t       *testing.T
+	current gitsource.Checkout
+	fresh   bool
+	err     error
+}
+
+func (f *fakeFetcher) commit(sha string, files map[string]string) {
+	dir := f.t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(f.t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(f.t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	f.current, f.fresh = gitsource.Checkout{Commit: sha, Dir: dir}, true
+}
+
+func (f *fakeFetcher) Fetch(context.Context) (gitsource.Checkout, error) {
+	if f.err != nil {
+		return gitsource.Checkout{}, f.err
+	}
+	if !f.fresh {
+		return f.current, gitsource.ErrNoChange
+	}
+	f.fresh = false
+	return f.current, nil
+}
+
+// fakeApplier records the sets it applied; failNext makes the next apply of an overlay fail.
+type fakeApplier struct {
+	applied  []string // "<overlay>@<revision>"
+	failNext map[string]error
+}
+
+func (a *fakeApplier) Apply(_ context.Context, set apply.Set) (*apply.Result, error) {
+	if err := a.failNext[set.Name]; err != nil {
+		delete(a.failNext, set.Name)
+		return nil, err
+	}
+	a.applied = append(a.applied, set.Name+"@"+set.Revision)
+	return &apply.Result{}, nil
+}
+
+// fakeReporter records failures.
+type fakeReporter struct{ failed []string }
+
+func (r *fakeReporter) OverlayFailed(_ context.Context, overlay, revision string, err error) {
+	r.failed = append(r.failed, overlay+"@"+revision+": "+err.Error())
+}
+func (r *fakeReporter) OverlayApplied(context.Context, string, string, *apply.Result) {}
+
+func configMap(name, value string) string {
+	return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: test}\ndata: {v: \"" + value + "\"}\n"
+}
+
+const canary = `apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: podinfo, namespace: test}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}
+  service: {port: 9898}
+  analysis: {interval: 1m, threshold: 5, stepWeight: 5}
+`
+
+func repo(extra map[string]string) map[string]string {
+	files := map[string]string{
+		"apps/a/cm.yaml":     configMap("a", "1"),
+		"apps/b/cm.yaml":     configMap("b", "1"),
+		"apps/b/canary.yaml": canary,
+		"README.md":          "fleet",
+	}
+	for k, v := range extra {
+		files[k] = v
+	}
+	return files
+}
+
+func newLoop(t *testing.T) (*Loop, *fakeFetcher, *fakeApplier, *fakeReporter) {
+	f := &fakeFetcher{t: t}
+	a := &fakeApplier{failNext: map[string]error{}}
+	r := &fakeReporter{}
+	return New(f, a, Options{Overlays: []string{"apps/*"}, Reporter: r}), f, a, r
+}
+
+func TestSyncAppliesOnlyChangedOverlays(t *testing.T) {
+	l, f, a, _ := newLoop(t)
+	ctx := context.Background()
+
+	f.commit("c1", repo(nil))
+	require.NoError(t, l.Sync(ctx))
+	require.Equal(t, []string{"apps/a@c1", "apps/b@c1"}, a.applied)
+	src, ok := l.SourceCommit("test", "podinfo")
+	require.True(t, ok)
+	require.Equal(t, "c1", src)
+
+	require.NoError(t, l.Sync(ctx), "no new commit")
+	require.Len(t, a.applied, 2)
+
+	f.commit("c2", repo(map[string]string{"README.md": "fleet, documented"}))
+	require.NoError(t, l.Sync(ctx))
+	require.Len(t, a.applied, 2, "a commit that changes no overlay's output causes no work")
+
+	f.commit("c3", repo(map[string]string{"apps/a/cm.yaml": configMap("a", "2")}))
+	require.NoError(t, l.Sync(ctx))
+	require.Equal(t, []string{"apps/a@c1", "apps/b@c1", "apps/a@c3"}, a.applied)
+	src, _ = l.SourceCommit("test", "podinfo")
+	require.Equal(t, "c1", src, "the canary's overlay was not re-applied")
+}
+
+func TestSyncKeepsLastGoodRevisionOfABrokenOverlay(t *testing.T) {
+	l, f, a, r := newLoop(t)
+	ctx := context.Background()
+	f.commit("c1", repo(nil))
+	require.NoError(t, l.Sync(ctx))
+
+	// A broken Canary in b, and a change in a, in the same commit
+	broken := strings.Replace(canary, "stepWeight: 5", "stepWeight: 500", 1)
+	f.commit("c2", repo(map[string]string{"apps/b/canary.yaml": broken, "apps/a/cm.yaml": configMap("a", "2")}))
+	err := l.Sync(ctx)
+	require.ErrorContains(t, err, "overlay apps/b at c2")
+	require.ErrorContains(t, err, "spec.analysis.stepWeight")
+	require.Equal(t, []string{"apps/a@c1", "apps/b@c1", "apps/a@c2"}, a.applied, "a is applied, b is not")
+	require.Len(t, r.failed, 1)
+	require.Contains(t, r.failed[0], "apps/b@c2: ")
+
+	st := l.Status()
+	require.Len(t, st, 2)
+	require.Equal(t, "c1", st[1].Revision, "b keeps its last good revision")
+	require.Error(t, st[1].Err)
+
+	// The same failure is not reported twice, and is not retried on the same commit.
+	f.commit("c3", repo(map[string]string{"apps/b/canary.yaml": broken, "apps/a/cm.yaml": configMap("a", "2"), "README.md": "x"}))
+	require.Error(t, l.Sync(ctx))
+	require.Len(t, r.failed, 1)
+
+	// Reverting it needs no apply (the cluster still has c1's b) and clears the failure.
+	f.commit("c4", repo(map[string]string{"apps/a/cm.yaml": configMap("a", "2")}))
+	require.NoError(t, l.Sync(ctx))
+	require.Equal(t, "apps/a@c2", a.applied[len(a.applied)-1])
+	require.NoError(t, l.Status()[1].Err)
+
+	// A real fix is applied.
+	f.commit("c5", repo(map[string]string{"apps/a/cm.yaml": configMap("a", "2"), "apps/b/canary.yaml": strings.Replace(canary, "stepWeight: 5", "stepWeight: 10", 1)}))
+	require.NoError(t, l.Sync(ctx))
+	require.Equal(t, "apps/b@c5", a.applied[len(a.applied)-1])
+}
+
+func TestSyncRetriesFailedAppliesWithoutANewCommit(t *testing.T) {
+	l, f, a, _ := newLoop(t)
+	ctx := context.Background()
+	f.commit("c1", repo(nil))
+	a.failNext["apps/b"] = errors.New("the API server is restarting")
+
+	require.ErrorContains(t, l.Sync(ctx), "the API server is restarting")
+	require.Equal(t, []string{"apps/a@c1"}, a.applied)
+
+	require.NoError(t, l.Sync(ctx), "retried although the source did not move")
+	require.Equal(t, []string{"apps/a@c1", "apps/b@c1"}, a.applied)
+}
+
+func TestSyncReportsMissingOverlayAndFetchErrors(t *testing.T) {
+	f := &fakeFetcher{t: t}
+	l := New(f, &fakeApplier{}, Options{Overlays: []string{"clusters/prod"}})
+	f.commit("c1", repo(nil))
+	require.ErrorContains(t, l.Sync(context.Background()), "overlay clusters/prod at c1")
+
+	f.err = gitsource.ErrUnreachable
+	err := l.Sync(context.Background())
+	require.ErrorIs(t, err, gitsource.ErrUnreachable)
+	require.ErrorContains(t, err, "fetch source")
+}
+
+func TestExpand(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"apps/a", "apps/b", "infra"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, d), 0o755))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(root, "apps", "README.md"), nil, 0o644))
+	got, err := expand(root, []string{"infra", "apps/*", "apps/a", "missing"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"infra", "apps/a", "apps/b", "missing"}, got)
+	_, err = expand(root, []string{"apps/["})
+	require.ErrorContains(t, err, `overlay pattern "apps/["`)
+}

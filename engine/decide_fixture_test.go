@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -172,6 +173,8 @@ func passing() map[string]engine.MetricResult {
 func value(v float64) engine.MetricResult { return engine.MetricResult{Value: v} }
 
 func ptr[T any](v T) *T { return &v }
+
+var errForbidden = errors.New("Forbidden")
 
 // decideCase is one row of a Decide table: a canary, what the checks answer, and the wanted
 // actions (complete and in order), phase and, optionally, checks and status details.

@@ -114,7 +114,7 @@ type world struct {
 	workloadErr error
 	primary     int // routed weights; canary = 100 - primary
 	routesErr   error
-	hooks       map[string]error              // by webhook name; missing means 2xx
+	hooks       map[string]error               // by webhook name; missing means 2xx
 	metrics     map[string]engine.MetricResult // by metric name; missing fails the test
 	invalid     error
 	floor       time.Duration

@@ -1,0 +1,34 @@
+package metrics
+
+import (
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+)
+
+// The Envoy built-in queries of Flagger's historical Crossover observer (reference §6.3b).
+// Upstream Flagger runs Istio queries for crossover instead (quirk S2); gitcanary runs these.
+// The Envoy cluster names are <target>-canary, as the observer matched them; a Service target
+// matches the name exactly, a workload target as a regular expression.
+const (
+	successRateQuery = `sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name=~"{{ target }}-canary",envoy_response_code!~"5.*"}[{{ interval }}])) / sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name=~"{{ target }}-canary"}[{{ interval }}])) * 100`
+	durationQuery    = `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{kubernetes_namespace="{{ namespace }}",envoy_cluster_name=~"{{ target }}-canary"}[{{ interval }}])) by (le))`
+
+	serviceSuccessRateQuery = `sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary",envoy_response_code!~"5.*"}[{{ interval }}])) / sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}])) * 100`
+	serviceDurationQuery    = `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}])) by (le))`
+)
+
+// BuiltinQuery returns the query template of a built-in metric, and false for any other name.
+func BuiltinQuery(c *v1beta1.Canary, name string) (string, bool) {
+	service := c.Spec.TargetRef.Kind == "Service"
+	switch {
+	case name == v1beta1.BuiltinRequestSuccessRate && service:
+		return serviceSuccessRateQuery, true
+	case name == v1beta1.BuiltinRequestSuccessRate:
+		return successRateQuery, true
+	case name == v1beta1.BuiltinRequestDuration && service:
+		return serviceDurationQuery, true
+	case name == v1beta1.BuiltinRequestDuration:
+		return durationQuery, true
+	default:
+		return "", false
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -34,25 +35,35 @@ func (d *Deployments) ScaleFromZero(ctx context.Context, c *v1beta1.Canary) erro
 	if err != nil {
 		return err
 	}
-	replicas := int32(1)
-	switch {
-	case ptr.Deref(target.Spec.Replicas, 0) > 0:
-		replicas = *target.Spec.Replicas
-	case c.Spec.AutoscalerRef == nil:
-		primary, err := d.getDeployment(ctx, c.Namespace, c.PrimaryName())
-		if err != nil {
+	var primary *appsv1.Deployment
+	if ptr.Deref(target.Spec.Replicas, 0) == 0 && c.Spec.AutoscalerRef == nil {
+		if primary, err = d.getDeployment(ctx, c.Namespace, c.PrimaryName()); err != nil {
 			return err
 		}
-		if r := ptr.Deref(primary.Spec.Replicas, 0); r > 0 {
-			replicas = r
-		}
-	default:
-		// As in Flagger, an unreadable autoscaler falls back to one replica.
-		hpa, err := d.kube.AutoscalingV2().HorizontalPodAutoscalers(c.Namespace).Get(ctx, c.Spec.AutoscalerRef.Name, metav1.GetOptions{})
-		if err == nil && ptr.Deref(hpa.Spec.MinReplicas, 0) > 1 {
-			replicas = *hpa.Spec.MinReplicas
-		}
 	}
+	return d.scaleUp(ctx, c, d.fromZeroReplicas(ctx, c, target, primary))
+}
+
+// fromZeroReplicas applies the replica rules of ScaleFromZero; primary may be nil.
+func (d *Deployments) fromZeroReplicas(ctx context.Context, c *v1beta1.Canary, target, primary *appsv1.Deployment) int32 {
+	if r := ptr.Deref(target.Spec.Replicas, 0); r > 0 {
+		return r
+	}
+	if c.Spec.AutoscalerRef == nil {
+		if primary != nil && ptr.Deref(primary.Spec.Replicas, 0) > 0 {
+			return *primary.Spec.Replicas
+		}
+		return 1
+	}
+	// As in Flagger, an unreadable autoscaler falls back to one replica.
+	hpa, err := d.kube.AutoscalingV2().HorizontalPodAutoscalers(c.Namespace).Get(ctx, c.Spec.AutoscalerRef.Name, metav1.GetOptions{})
+	if err == nil && ptr.Deref(hpa.Spec.MinReplicas, 0) > 1 {
+		return *hpa.Spec.MinReplicas
+	}
+	return 1
+}
+
+func (d *Deployments) scaleUp(ctx context.Context, c *v1beta1.Canary, replicas int32) error {
 	if err := d.patchReplicas(ctx, c, replicas); err != nil {
 		return fmt.Errorf("scaling up %s.%s to %d failed: %w", c.Spec.TargetRef.Name, c.Namespace, replicas, err)
 	}
@@ -60,7 +71,8 @@ func (d *Deployments) ScaleFromZero(ctx context.Context, c *v1beta1.Canary) erro
 }
 
 // Revert gives the target the primary's replicas again when the canary is deleted with
-// revertOnDeletion (reference §2.10 step 3), or scales it from zero when the primary is gone.
+// revertOnDeletion (reference §2.10 step 3). When the primary is gone it applies the rules of
+// ScaleFromZero without the primary (Flagger fails there instead).
 func (d *Deployments) Revert(ctx context.Context, c *v1beta1.Canary) error {
 	if err := check(c); err != nil {
 		return err
@@ -71,7 +83,7 @@ func (d *Deployments) Revert(ctx context.Context, c *v1beta1.Canary) error {
 	}
 	primary, err := d.kube.AppsV1().Deployments(c.Namespace).Get(ctx, c.PrimaryName(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return d.ScaleFromZero(ctx, c)
+		return d.scaleUp(ctx, c, d.fromZeroReplicas(ctx, c, target, nil))
 	}
 	if err != nil {
 		return fmt.Errorf("deployment %s.%s get query error: %w", c.PrimaryName(), c.Namespace, err)

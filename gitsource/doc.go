@@ -1,0 +1,29 @@
+// Package gitsource is where gitcanary meets the Git repository it syncs from: fetching one
+// reference with go-git, deciding when to sync, and telling which overlays changed.
+//
+// It owns:
+//   - Remote, Auth and Client: how to reach a repository over HTTPS/HTTP (basic auth or bearer
+//     token, extra CA bundle), SSH (private key, host key checked against known_hosts with
+//     golang.org/x/crypto/ssh/knownhosts — never skipped unless InsecureIgnoreHostKey is set,
+//     which logs a warning) and file://. AuthFromSecretData reads a Kubernetes Secret's data with
+//     Flux's key names. Every network call has a timeout. Errors wrap the sentinels of errors.go
+//     (ErrAuthentication, ErrHostKey, ErrRefNotFound, ErrUnreachable, ErrTimeout, ...) and never
+//     contain credentials: URLs are redacted and secret values scrubbed, and the go-git error is
+//     not kept in the chain.
+//   - Fetcher: fetches a branch, tag or commit (shallow by default) into a bare cache repository
+//     and writes the commit's tree to a checkout directory; a fetch that finds the same commit
+//     returns ErrNoChange and writes nothing.
+//   - Scheduler: runs a sync on a cron schedule (seconds optional, descriptors such as
+//     "@every 30s") and on Trigger, never two syncs at once, with an injected clock.
+//   - Detector: change detection by the digest of each overlay's rendered output (the digest
+//     function is injected; the render package provides it), so commits that do not change an
+//     overlay cause no work for it, and the ledger's own commits, which live on another branch and
+//     outside every overlay, never cause any.
+//
+// It deliberately does not render, apply, or write to Git: pushing is offered by Client for the
+// status ledger (package status/ledger), which owns what it writes. It has no Kubernetes client:
+// the controller reads the Secret and hands its data to AuthFromSecretData.
+//
+// file:// uses go-git's file transport, which runs the git-upload-pack program of a Git
+// installation; HTTP(S) and SSH are pure Go.
+package gitsource

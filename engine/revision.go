@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -8,18 +9,22 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// PodTemplateHash returns the revision of a pod template: a short hash of its canonical JSON,
-// in which map keys are sorted and empty values (null, "", {}, []) are dropped, so the same
-// template hashes the same whatever the map ordering and whether its zero values were written
-// or defaulted. Unlike Flagger's spew dump (quirk S5) it does not change when Go types gain fields.
+// PodTemplateHash returns the revision of a pod template: the first 8 bytes, in hex, of the
+// SHA-256 of its canonical JSON. Canonical means object keys sorted and empty values (null, "",
+// {}, []) dropped at every depth, so the same template hashes the same whatever the map
+// ordering and whether its zero values were written out or left to defaults; numbers keep
+// their exact text. Unlike Flagger's spew dump (quirk S5) it does not change when Go types
+// gain fields.
 func PodTemplateHash(t *corev1.PodTemplateSpec) string {
 	raw, err := json.Marshal(t)
 	if err != nil {
 		// A PodTemplateSpec always marshals; keep the function total anyway.
 		return ""
 	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		return ""
 	}
 	canonical, err := json.Marshal(prune(v))
@@ -30,7 +35,8 @@ func PodTemplateHash(t *corev1.PodTemplateSpec) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// prune drops empty values from decoded JSON, recursively.
+// prune drops empty values from decoded JSON, recursively. Elements of arrays are kept, even
+// when empty, since their position carries meaning.
 func prune(v any) any {
 	switch x := v.(type) {
 	case map[string]any:

@@ -1,0 +1,120 @@
+package engine_test
+
+import (
+	"fmt"
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/quick"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
+)
+
+// randomRun is a random valid analysis and whether its checks keep failing.
+type randomRun struct {
+	Analysis v1beta1.CanaryAnalysis
+	Failing  bool
+}
+
+// Generate implements quick.Generator: one of stepWeight (with any maxWeight), a ladder of
+// stepWeights or Blue/Green iterations, any stepWeightPromotion and threshold.
+func (randomRun) Generate(r *rand.Rand, _ int) reflect.Value {
+	a := v1beta1.CanaryAnalysis{Interval: "1m", Threshold: r.Intn(6)}
+	switch r.Intn(3) {
+	case 0:
+		a.StepWeight, a.MaxWeight = 1+r.Intn(100), r.Intn(101)
+	case 1:
+		for w := 0; len(a.StepWeights) < 6; {
+			w += 1 + r.Intn(40)
+			if w > v1beta1.TotalWeight {
+				break
+			}
+			a.StepWeights = append(a.StepWeights, w)
+		}
+		if len(a.StepWeights) == 0 {
+			a.StepWeights = []int{100}
+		}
+	default:
+		a.Iterations = 1 + r.Intn(20)
+	}
+	if r.Intn(2) == 0 {
+		a.StepWeightPromotion = 1 + r.Intn(100)
+	}
+	return reflect.ValueOf(randomRun{Analysis: a, Failing: r.Intn(2) == 0})
+}
+
+func (rr randomRun) String() string {
+	a := rr.Analysis
+	return fmt.Sprintf("stepWeight=%d maxWeight=%d stepWeights=%v iterations=%d stepWeightPromotion=%d threshold=%d failing=%t",
+		a.StepWeight, a.MaxWeight, a.StepWeights, a.Iterations, a.StepWeightPromotion, a.Threshold, rr.Failing)
+}
+
+// maxTicks bounds a run: initialization, start, at most 100 steps or 20 iterations, at most
+// 100 promotion steps, finalisation.
+const maxTicks = 240
+
+// TestPropertyWeightsAndTermination runs random valid analyses through the reconciler and the
+// fakes. Every routing keeps both weights in [0,100] summing to 100, the status weight stays in
+// [0,100], and every run ends Succeeded when the checks keep passing, Failed when they keep
+// failing, within maxTicks.
+func TestPropertyWeightsAndTermination(t *testing.T) {
+	property := func(rr randomRun) bool {
+		c := seedCanary(t, withAnalysis(func(a *v1beta1.CanaryAnalysis) {
+			metrics, hooks := a.Metrics, a.Webhooks
+			*a = rr.Analysis
+			a.Metrics, a.Webhooks = metrics, hooks
+		}))
+		require.NoError(t, v1beta1.ValidateCanary(c), rr.String())
+		h := newHarness(t, c, engine.Options{})
+		h.Metrics.Set("latency", 0.1)
+		h.Metrics.Set("error-rate", 0.1)
+		if rr.Failing {
+			h.Metrics.Set("error-rate", 50)
+		}
+		s := newCluster(h, revA)
+		s.run(t, 5, inPhases(v1beta1.CanaryPhaseInitialized))
+		s.revision = revB
+		s.observe()
+		mark := h.Journal.Len()
+		s.run(t, maxTicks, inPhases(v1beta1.CanaryPhaseSucceeded, v1beta1.CanaryPhaseFailed))
+
+		want := v1beta1.CanaryPhaseSucceeded
+		if rr.Failing {
+			want = v1beta1.CanaryPhaseFailed
+		}
+		require.Equal(t, want, h.stored(t).Status.Phase, rr.String())
+		requireSaneWeights(t, h, mark, rr)
+		return true
+	}
+	require.NoError(t, quick.Check(property, &quick.Config{MaxCount: 300, Rand: rand.New(rand.NewSource(4))}))
+}
+
+// requireSaneWeights checks every SetRoutes since mark and every tick's status weight.
+func requireSaneWeights(t *testing.T, h *harness, mark int, rr randomRun) {
+	t.Helper()
+	for _, call := range h.Journal.Since(mark) {
+		switch call.Port + "." + call.Method {
+		case "Router.SetRoutes":
+			var primary, canary int
+			_, err := fmt.Sscanf(call.Args, "%d/%d", &primary, &canary)
+			require.NoError(t, err)
+			require.Equal(t, 100, primary+canary, rr.String())
+			require.True(t, inRange(primary) && inRange(canary), "%s: %s", rr, call)
+		case "Canaries.WriteStatus":
+			var weight int
+			_, err := fmt.Sscanf(call.Args[strings.Index(call.Args, "weight="):], "weight=%d", &weight)
+			require.NoError(t, err)
+			require.True(t, inRange(weight), "%s: %s", rr, call)
+		}
+	}
+	primary, canary, _ := h.Router.Weights()
+	require.Equal(t, []int{100, 0}, []int{primary, canary}, "%s: the primary serves everything at the end", rr)
+}
+
+func inRange(w int) bool { return w >= 0 && w <= v1beta1.TotalWeight }
+
+var _ quick.Generator = randomRun{}

@@ -189,3 +189,24 @@ func TestReconcileDeletionWithRevert(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, requeue)
 }
+
+func TestReconcileSuspendedSaysSoOnce(t *testing.T) {
+	h := newHarness(t, seedCanary(t, analysing(v1beta1.CanaryPhaseProgressing, 10, 0), func(c *v1beta1.Canary) { c.Spec.Suspend = true }), engine.Options{})
+	for range 3 {
+		h.tick(t)
+		h.clock.Step(time.Minute)
+	}
+	require.Equal(t, []string{"skipping canary run as object is suspended"}, h.Recorder.Messages())
+	require.Empty(t, h.lines(0, "Workloads", "Router", "Scaler", "Hooks", "Metrics"))
+	require.Equal(t, 1, h.Canaries.StatusWrites())
+
+	h.Canaries.Update("test", "podinfo", func(c *v1beta1.Canary) { c.Spec.Suspend = false })
+	h.Workloads.Set(ready(revB))
+	h.Router.Route(90, 10)
+	h.Metrics.Set("error-rate", 0.1)
+	h.Metrics.Set("latency", 0.1)
+	h.tick(t)
+	st := h.stored(t).Status
+	require.Equal(t, 15, st.CanaryWeight, "the analysis resumes where it was")
+	require.Equal(t, string(v1beta1.CanaryPhaseProgressing), st.Condition(v1beta1.ReadyType).Reason)
+}

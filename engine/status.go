@@ -70,37 +70,31 @@ type condition struct {
 
 // setConditions derives the conditions from the next phase: Flagger's Promoted (reference §1.5),
 // and kstatus Ready (True when idle, False when failed, Unknown while in progress) and Stalled
-// (present only while True: a failed rollout or an invalid spec).
+// (present only while True: a failed rollout or an invalid spec). The plan's ready and stalled
+// overrides (suspended, invalid spec) win over the phase.
 func (p *plan) setConditions() {
 	phase := p.st.Phase
-	if phase == "" {
-		p.applyOverrides()
-		return
+	ready, stalled := p.ready, p.stalled
+	if phase != "" {
+		promoted := promotedCondition(p.c.Spec.TargetRef.Kind, phase)
+		p.setCondition(v1beta1.PromotedType, promoted)
+		if ready == nil {
+			ready = &condition{status: corev1.ConditionUnknown, reason: string(phase), message: promoted.message}
+			switch phase {
+			case v1beta1.CanaryPhaseInitialized, v1beta1.CanaryPhaseSucceeded:
+				ready.status = corev1.ConditionTrue
+			case v1beta1.CanaryPhaseFailed:
+				ready.status = corev1.ConditionFalse
+			}
+		}
+		if stalled == nil && phase == v1beta1.CanaryPhaseFailed {
+			stalled = &condition{status: corev1.ConditionTrue, reason: string(phase), message: promoted.message}
+		}
 	}
-	promoted := promotedCondition(p.c.Spec.TargetRef.Kind, phase)
-	p.setCondition(v1beta1.PromotedType, promoted)
-
-	ready := condition{status: corev1.ConditionUnknown, reason: string(phase), message: promoted.message}
-	var stalled *condition
-	switch phase {
-	case v1beta1.CanaryPhaseInitialized, v1beta1.CanaryPhaseSucceeded:
-		ready.status = corev1.ConditionTrue
-	case v1beta1.CanaryPhaseFailed:
-		ready.status = corev1.ConditionFalse
-		stalled = &condition{status: corev1.ConditionTrue, reason: string(phase), message: promoted.message}
+	if ready != nil {
+		p.setCondition(v1beta1.ReadyType, *ready)
 	}
-	p.setCondition(v1beta1.ReadyType, ready)
 	p.setStalled(stalled)
-	p.applyOverrides()
-}
-
-func (p *plan) applyOverrides() {
-	if p.ready != nil {
-		p.setCondition(v1beta1.ReadyType, *p.ready)
-	}
-	if p.stalled != nil {
-		p.setStalled(p.stalled)
-	}
 }
 
 // promotedCondition is Flagger's MakeStatusConditions: status and message of Promoted per phase.

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -112,4 +114,23 @@ func (e *Env) Kubectl(ctx context.Context, args ...string) (string, error) {
 		return string(stdout.Bytes()), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, stderr.Bytes())
 	}
 	return string(stdout.Bytes()), nil
+}
+
+// WaitFor polls check every 100 ms until it returns nil, failing the test when timeout
+// passes (with check's last error) or when a component of the environment exits.
+func (e *Env) WaitFor(t testing.TB, timeout time.Duration, what string, check func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := waitFor(ctx, what, e.procs, 100*time.Millisecond, check); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// HTTPClient returns a client that reaches in-cluster names (http://envoy.test:10000/,
+// http://podinfo-canary.test:9898/, http://flagger-loadtester.test/ …) through the cluster
+// DNS proxy, as a pod in the cluster would.
+func (e *Env) HTTPClient() *http.Client {
+	proxyURL, _ := url.Parse(e.ProxyURL)
+	return &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL)}, Timeout: time.Minute}
 }

@@ -11,7 +11,7 @@ import (
 // tools are the absolute paths of the binaries an environment runs.
 type tools struct {
 	etcd, apiserver, controllerManager, scheduler, kubectl, kwok, hey, prometheus string
-	kwokStages                                                                   string
+	kwokStages                                                                    string
 }
 
 // findTools locates the binaries built by `make tools` in dir (default: the repository's

@@ -51,10 +51,10 @@ type Sim struct {
 	synced   []cache.InformerSynced
 
 	mu        sync.RWMutex
-	splits    map[string]Split     // by namespace/name
-	apex      map[string]string    // namespace/spec.service → namespace/name
-	pickers   map[string]*picker   // by namespace/name of the split
-	instances map[types.UID]*pod   // simulated pods
+	splits    map[string]Split   // by namespace/name
+	apex      map[string]string  // namespace/spec.service → namespace/name
+	pickers   map[string]*picker // by namespace/name of the split
+	instances map[types.UID]*pod // simulated pods
 	rr        map[string]*atomic.Uint64
 	splitVer  atomic.Pointer[string] // TrafficSplit version watched, once found
 }

@@ -103,10 +103,12 @@ build_kwok() {
 	dir="$(cd "${here}/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
 	rm -rf "${stages}"
 	mkdir -p "${stages}"
-	install -m 0644 "${dir}"/kustomize/stage/node/fast/*.yaml \
+	local f
+	for f in "${dir}"/kustomize/stage/node/fast/*.yaml \
 		"${dir}"/kustomize/stage/node/heartbeat-with-lease/*.yaml \
-		"${dir}"/kustomize/stage/pod/fast/*.yaml "${stages}/"
-	rm -f "${stages}/kustomization.yaml"
+		"${dir}"/kustomize/stage/pod/fast/*.yaml; do
+		[[ "$(basename "${f}")" == kustomization.yaml ]] || install -m 0644 "${f}" "${stages}/"
+	done
 	finish kwok "${stamp}" "${start}"
 }
 

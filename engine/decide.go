@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -134,7 +135,7 @@ func decideIdle(p *plan) {
 		// rollback to the promoted spec, re-applying the failed revision starts an analysis.
 		w := p.obs.Workload.Workload
 		p.st.LastAppliedSpec = w.Revision
-		p.st.TrackedConfigs = w.Configs
+		p.st.TrackedConfigs = maps.Clone(w.Configs)
 	}
 }
 

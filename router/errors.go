@@ -1,0 +1,26 @@
+package router
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNoRoutes is returned by Routes when the TrafficSplit routes nothing to either backend.
+var ErrNoRoutes = errors.New("no routes")
+
+// ErrInvalidWeights is returned by SetRoutes for weights that are negative or do not sum to 100.
+var ErrInvalidWeights = errors.New("invalid weights")
+
+// ErrUnsupportedVersion is returned by NewSMI for a TrafficSplit version it cannot write.
+var ErrUnsupportedVersion = errors.New("unsupported TrafficSplit version")
+
+// noRoutesError is ErrNoRoutes with Flagger's wording.
+type noRoutesError struct {
+	split, namespace, primary, canary string
+}
+
+func (e *noRoutesError) Error() string {
+	return fmt.Sprintf("TrafficSplit %s.%s does not contain routes for %s and %s", e.split, e.namespace, e.primary, e.canary)
+}
+
+func (e *noRoutesError) Unwrap() error { return ErrNoRoutes }

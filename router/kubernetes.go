@@ -1,0 +1,114 @@
+package router
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+)
+
+// Targets tells which pods a canary's Services select.
+type Targets interface {
+	// Selector returns the target's selector label and its value, and the extra container ports
+	// to expose by name when spec.service.portDiscovery is set.
+	Selector(ctx context.Context, c *v1beta1.Canary) (label, value string, ports map[string]int32, err error)
+}
+
+// KubernetesOptions configures Kubernetes. The zero value is valid.
+type KubernetesOptions struct {
+	// Logger receives "Service <name>.<ns> created|updated"; the zero value discards them.
+	Logger logr.Logger
+}
+
+// Kubernetes owns the apex, -primary and -canary ClusterIP Services of a canary.
+type Kubernetes struct {
+	kube    kubernetes.Interface
+	targets Targets
+	log     logr.Logger
+}
+
+var _ Services = (*Kubernetes)(nil)
+
+// kubectlLastApplied is the annotation kubectl apply keeps the applied object in.
+const kubectlLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// NewKubernetes returns the Service router; targets discovers the pods to select.
+func NewKubernetes(kube kubernetes.Interface, targets Targets, opts KubernetesOptions) *Kubernetes {
+	log := opts.Logger
+	if log.GetSink() == nil {
+		log = logr.Discard()
+	}
+	return &Kubernetes{kube: kube, targets: targets, log: log}
+}
+
+// Reconcile creates or updates the <svc>-canary Service (selecting the target's pods), and the
+// <svc>-primary and apex <svc> Services (selecting the primary's pods).
+func (k *Kubernetes) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
+	label, value, ports, err := k.targets.Selector(ctx, c)
+	if err != nil {
+		return err
+	}
+	apex, primary, canary := c.ServiceNames()
+	svc := c.Spec.Service
+	for _, s := range []struct {
+		name, pods string
+		meta       *v1beta1.CustomMetadata
+	}{
+		{canary, value, svc.Canary},
+		{primary, value + v1beta1.PrimarySuffix, svc.Primary},
+		{apex, value + v1beta1.PrimarySuffix, svc.Apex},
+	} {
+		want := desiredService(c, s.name, label, s.pods, s.meta, ports)
+		if err := k.reconcile(ctx, c, want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Finalize hands the apex Service back to the target when the canary did not create it
+// (revertOnDeletion, reference §2.10 step 5): its selector is restored from kubectl's
+// last-applied configuration, or pointed at the target's pods. A Service that a Canary
+// controls is left to garbage collection; a missing one needs nothing.
+func (k *Kubernetes) Finalize(ctx context.Context, c *v1beta1.Canary) error {
+	apex, _, _ := c.ServiceNames()
+	svc, err := k.kube.CoreV1().Services(c.Namespace).Get(ctx, apex, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("service %s.%s get query error: %w", apex, c.Namespace, err)
+	}
+	if ref := metav1.GetControllerOf(svc); ref != nil && ref.Kind == v1beta1.CanaryKind {
+		return nil
+	}
+	if applied, ok := svc.Annotations[kubectlLastApplied]; ok {
+		var stored corev1.Service
+		if err := json.Unmarshal([]byte(applied), &stored); err != nil {
+			return fmt.Errorf("service %s.%s failed to unmarshal annotation %s: %w", apex, c.Namespace, kubectlLastApplied, err)
+		}
+		restored := svc.DeepCopy()
+		restored.Spec.Selector = stored.Spec.Selector
+		if _, err := k.kube.CoreV1().Services(c.Namespace).Update(ctx, restored, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("service %s.%s update error: %w", apex, c.Namespace, err)
+		}
+		k.logFor(c).Info(fmt.Sprintf("Service %s.%s selector restored", apex, c.Namespace))
+		return nil
+	}
+	label, value, ports, err := k.targets.Selector(ctx, c)
+	if err != nil {
+		return err
+	}
+	return k.reconcile(ctx, c, desiredService(c, apex, label, value, nil, ports))
+}
+
+func (k *Kubernetes) logFor(c *v1beta1.Canary) logr.Logger {
+	return k.log.WithValues("canary", c.Key(), "namespace", c.Namespace)
+}

@@ -1,0 +1,141 @@
+package router
+
+import (
+	"context"
+	"testing"
+
+	"github.com/go-logr/logr/testr"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine/workload"
+)
+
+const ns = "test"
+
+// versions are the TrafficSplit versions every SMI contract test runs over.
+var versions = []string{v1beta1.SMIv1alpha1, v1beta1.SMIv1alpha2, v1beta1.SMIv1alpha3}
+
+// canaryOwner is the owner reference every generated object carries.
+var canaryOwner = metav1.OwnerReference{
+	APIVersion: "flagger.app/v1beta1", Kind: "Canary", Name: "podinfo", UID: "canary-uid",
+	Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+}
+
+func newCanary(opts ...func(*v1beta1.Canary)) *v1beta1.Canary {
+	c := &v1beta1.Canary{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "flagger.app/v1beta1", Kind: "Canary"},
+		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: ns, UID: "canary-uid"},
+		Spec: v1beta1.CanarySpec{
+			TargetRef: v1beta1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
+			Service:   v1beta1.CanaryService{Port: 9898},
+		},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+func withProvider(p string) func(*v1beta1.Canary) {
+	return func(c *v1beta1.Canary) { c.Spec.Provider = p }
+}
+
+func newTarget() *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: ns},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "podinfo"}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "podinfo"}},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "podinfod",
+					Ports: []corev1.ContainerPort{
+						{Name: "http", ContainerPort: 9898}, {Name: "http-metrics", ContainerPort: 9797}, {ContainerPort: 8080},
+					},
+				}}},
+			},
+		},
+	}
+}
+
+// newSplitClient returns a fake dynamic client that serves every TrafficSplit version.
+func newSplitClient(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
+	kinds := map[schema.GroupVersionResource]string{}
+	for _, v := range versions {
+		kinds[SplitResource(v)] = "TrafficSplitList"
+	}
+	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), kinds, objs...)
+}
+
+// stubTargets is a Targets that fails, for the error paths.
+type stubTargets struct{ err error }
+
+func (s stubTargets) Selector(context.Context, *v1beta1.Canary) (string, string, map[string]int32, error) {
+	return "", "", nil, s.err
+}
+
+// fixture holds the routers over fake clientsets, with the Deployment adapter as Targets.
+type fixture struct {
+	kube     *fake.Clientset
+	dyn      *dynamicfake.FakeDynamicClient
+	services *Kubernetes
+	router   *Composite
+}
+
+func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
+	t.Helper()
+	f := &fixture{kube: fake.NewClientset(objs...), dyn: newSplitClient()}
+	f.services = NewKubernetes(f.kube, workload.New(f.kube, workload.Options{}), KubernetesOptions{Logger: testr.New(t)})
+	f.router = New(f.services, f.dyn, Options{Logger: testr.New(t)})
+	return f
+}
+
+func (f *fixture) service(t *testing.T, name string) *corev1.Service {
+	t.Helper()
+	s, err := f.kube.CoreV1().Services(ns).Get(t.Context(), name, metav1.GetOptions{})
+	require.NoError(t, err)
+	return s
+}
+
+func (f *fixture) split(t *testing.T, version, name string) *unstructured.Unstructured {
+	t.Helper()
+	u, err := f.dyn.Resource(SplitResource(version)).Namespace(ns).Get(t.Context(), name, metav1.GetOptions{})
+	require.NoError(t, err)
+	return u
+}
+
+func (f *fixture) updateSplit(t *testing.T, version string, u *unstructured.Unstructured) {
+	t.Helper()
+	_, err := f.dyn.Resource(SplitResource(version)).Namespace(ns).Update(t.Context(), u, metav1.UpdateOptions{})
+	require.NoError(t, err)
+}
+
+func (f *fixture) kubeActions(verb, resource string) int {
+	n := 0
+	for _, a := range f.kube.Actions() {
+		if a.GetVerb() == verb && a.GetResource().Resource == resource {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fixture) splitActions(verb string) int {
+	n := 0
+	for _, a := range f.dyn.Actions() {
+		if a.GetVerb() == verb {
+			n++
+		}
+	}
+	return n
+}

@@ -85,25 +85,25 @@ func (p *plan) analyse(first bool) (passed, ok bool) {
 	c := p.c
 	if first {
 		p.info(msgStarting(c))
-		passedHooks, failed, err, ok := p.hooks(v1beta1.PreRolloutHook, v1beta1.CanaryPhaseProgressing)
+		run, ok := p.hooks(v1beta1.PreRolloutHook, v1beta1.CanaryPhaseProgressing)
 		if !ok {
 			return false, false
 		}
-		for _, name := range passedHooks {
+		for _, name := range run.passed {
 			p.info(msgHookPassed(v1beta1.PreRolloutHook, name))
 		}
-		if failed != nil {
-			p.warn(msgPreRolloutFailed(c, failed.Name, err))
+		if run.failed != nil {
+			p.warn(msgPreRolloutFailed(c, run.failed.Name, run.err))
 			return false, true
 		}
 		return true, true
 	}
-	_, failed, err, ok := p.hooks(v1beta1.RolloutHook, v1beta1.CanaryPhaseProgressing)
+	run, ok := p.hooks(v1beta1.RolloutHook, v1beta1.CanaryPhaseProgressing)
 	if !ok {
 		return false, false
 	}
-	if failed != nil {
-		p.warn(msgRolloutFailed(c, failed.Name, err))
+	if run.failed != nil {
+		p.warn(msgRolloutFailed(c, run.failed.Name, run.err))
 		return false, true
 	}
 	return p.metrics()

@@ -57,6 +57,7 @@ type Check struct {
 	Phase v1beta1.CanaryPhase
 }
 
+// String renders the check for logs and tests, e.g. "Hook pre-rollout acceptance-test phase=Progressing".
 func (c Check) String() string {
 	switch c.Kind {
 	case CheckWorkload:
@@ -128,6 +129,7 @@ type Event struct {
 	Message string
 }
 
+// String renders the action for logs and tests, e.g. "SetRoutes 95/5".
 func (a Action) String() string {
 	switch a.Kind {
 	case ActEnsurePrimary:

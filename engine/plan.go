@@ -92,10 +92,17 @@ func (p *plan) routes() (primary, canary int, ok bool) {
 	return r.Primary, r.Canary, true
 }
 
+// hookRun is the outcome of calling the webhooks of one type in list order: the names of those
+// that answered 2xx, and the first that failed (nil when all passed) with its error.
+type hookRun struct {
+	passed []string
+	failed *v1beta1.CanaryWebhook
+	err    error
+}
+
 // hooks calls the webhooks of type t in list order with the given payload phase and stops at
-// the first failure. ok is false while a call is pending. passed names the hooks that answered
-// 2xx before the failure, failed the failing hook (nil when all passed) and err its error.
-func (p *plan) hooks(t v1beta1.HookType, phase v1beta1.CanaryPhase) (passed []string, failed *v1beta1.CanaryWebhook, err error, ok bool) {
+// the first failure. ok is false while a call is pending.
+func (p *plan) hooks(t v1beta1.HookType, phase v1beta1.CanaryPhase) (run hookRun, ok bool) {
 	for i, h := range p.webhooks() {
 		if h.EffectiveType() != t {
 			continue
@@ -103,14 +110,15 @@ func (p *plan) hooks(t v1beta1.HookType, phase v1beta1.CanaryPhase) (passed []st
 		res, done := p.obs.Hooks[i]
 		if !done {
 			p.need = &Check{Kind: CheckHook, Index: i, Name: h.Name, Hook: t, Phase: phase}
-			return nil, nil, nil, false
+			return hookRun{}, false
 		}
 		if res != nil {
-			return passed, &p.webhooks()[i], res, true
+			run.failed, run.err = &p.webhooks()[i], res
+			return run, true
 		}
-		passed = append(passed, h.Name)
+		run.passed = append(run.passed, h.Name)
 	}
-	return passed, nil, nil, true
+	return run, true
 }
 
 func (p *plan) webhooks() []v1beta1.CanaryWebhook {
@@ -123,14 +131,14 @@ func (p *plan) webhooks() []v1beta1.CanaryWebhook {
 // gate runs the webhooks of a gate type (confirm-rollout, confirm-traffic-increase,
 // confirm-promotion) with a success event for each that passes.
 func (p *plan) gate(t v1beta1.HookType, phase v1beta1.CanaryPhase) (failed *v1beta1.CanaryWebhook, ok bool) {
-	passed, failed, _, ok := p.hooks(t, phase)
+	run, ok := p.hooks(t, phase)
 	if !ok {
 		return nil, false
 	}
-	for _, name := range passed {
+	for _, name := range run.passed {
 		p.info(msgHookPassed(t, name))
 	}
-	return failed, true
+	return run.failed, true
 }
 
 // interval is the canary's analysis interval with the controller's floor.

@@ -63,6 +63,22 @@ func TestDecideProgressing(t *testing.T) {
 			require.Equal(t, revC, st.LastAppliedSpec)
 		},
 	}, {
+		name:   "a newer revision restarts the analysis from WaitingPromotion",
+		canary: seedCanary(t, analysing(v1beta1.CanaryPhaseWaitingPromotion, 0, 1)),
+		world:  at(50).with(func(w *world) { w.workload = ready(revC) }),
+		want:   then("SetRoutes 100/0", "Event Normal: New revision detected! Restarting analysis for podinfo.test"),
+		phase:  v1beta1.CanaryPhaseProgressing,
+		status: counters(0, 0, 0),
+	}, {
+		name:   "the failed checks threshold rolls back from WaitingPromotion",
+		canary: seedCanary(t, analysing(v1beta1.CanaryPhaseWaitingPromotion, 0, 5)),
+		world:  at(50),
+		want: then(append([]string{
+			"Event Warning: Rolling back podinfo.test failed checks threshold reached 5",
+			"Notify error: Failed checks threshold reached 5",
+		}, rolledBack...)...),
+		phase: v1beta1.CanaryPhaseFailed,
+	}, {
 		name:   "a canary rolling out is waited for without a failed check",
 		canary: progressing(0, 1),
 		world:  at(0).with(func(w *world) { w.workload.Target = engine.Readiness{Message: targetWaiting, Retriable: true} }),

@@ -56,6 +56,16 @@ func TestDecidePromotion(t *testing.T) {
 		want:   then("SyncPrimaryAutoscaler", "SetRoutes 100/0", "Event Normal: Advance podinfo.test primary weight 100"),
 		phase:  v1beta1.CanaryPhaseFinalising,
 	}, {
+		name:   "skipAnalysis set during the promotion promotes again at once",
+		canary: promoting(50, skipAnalysis),
+		world:  at(50),
+		want: then("SetRoutes 100/0",
+			"Event Normal: Copying podinfo.test template spec to podinfo-primary.test",
+			"Promote", "SyncPrimaryAutoscaler", "ScaleToZero", "PostRolloutHooks Succeeded",
+			"Event Normal: Promotion completed! Canary analysis was skipped for podinfo.test",
+			"Notify info: Canary analysis was skipped, promotion finished."),
+		phase: v1beta1.CanaryPhaseSucceeded,
+	}, {
 		name:   "Finalising scales the target down and succeeds",
 		canary: seedCanary(t, analysing(v1beta1.CanaryPhaseFinalising, 0, 0)),
 		world:  at(0),

@@ -115,6 +115,13 @@ func TestDecideStart(t *testing.T) {
 			require.Equal(t, newConfig.Configs, st.TrackedConfigs)
 		},
 	}, {
+		name:   "a newer revision after a failure starts the analysis",
+		canary: seedCanary(t, analysing(v1beta1.CanaryPhaseFailed, 0, 0)),
+		world:  world{workload: ready(revC), primary: 100},
+		want:   started,
+		phase:  v1beta1.CanaryPhaseProgressing,
+		status: func(t *testing.T, st v1beta1.CanaryStatus) { require.Equal(t, revC, st.LastAppliedSpec) },
+	}, {
 		name:   "a failed canary does not retry its failed revision",
 		canary: seedCanary(t, analysing(v1beta1.CanaryPhaseFailed, 0, 0)),
 		world:  world{workload: ready(revB)},

@@ -146,8 +146,13 @@ func (e *Env) DumpLogs(w io.Writer) {
 	e.logs.dump(w, 200)
 }
 
+// stopGrace is how long Stop waits after SIGTERM before it SIGKILLs. The data is throwaway,
+// and kube-apiserver's graceful termination (with etcd stopping at the same time) takes
+// longer than any test should wait.
+const stopGrace = 3 * time.Second
+
 // Stop stops the environment: the in-process servers, then every process at once with
-// SIGTERM and, after 10 s, SIGKILL. It removes the run directory unless Options.KeepDir is
+// SIGTERM and, after stopGrace, SIGKILL. It removes the run directory unless Options.KeepDir is
 // set. Calling Stop again returns the first result.
 func (e *Env) Stop() error {
 	e.stopOnce.Do(func() {
@@ -165,7 +170,9 @@ func (e *Env) Stop() error {
 		if e.cancel != nil {
 			e.cancel()
 		}
-		stopProcesses(e.procs, 10*time.Second)
+		begin := time.Now()
+		stopProcesses(e.procs, stopGrace)
+		e.progress("stopped: %s", stopReport(e.procs, begin))
 		for _, c := range e.closers {
 			if err := c(); err != nil {
 				errs = append(errs, err)

@@ -26,8 +26,9 @@ type Process struct {
 
 	cmd     *exec.Cmd
 	logFile *os.File
-	done    chan struct{} // closed when the process has exited
-	waitErr error
+	done     chan struct{} // closed when the process has exited
+	waitErr  error
+	exitedAt time.Time
 }
 
 // startProcess starts bin with args in its own process group (killed with this process),
@@ -38,7 +39,7 @@ func startProcess(name, bin string, args, env []string, logDir string) (*Process
 	if err != nil {
 		return nil, fmt.Errorf("open %s log: %w", name, err)
 	}
-	cmd := proc.Command(bin, args...)
+	cmd := proc.Command(context.Background(), bin, args...) // stopped by stopProcesses
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = env
 	fmt.Fprintf(f, "# %s %q\n", bin, args)
@@ -49,6 +50,7 @@ func startProcess(name, bin string, args, env []string, logDir string) (*Process
 	p := &Process{Name: name, LogPath: logPath, cmd: cmd, logFile: f, done: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
+		p.exitedAt = time.Now()
 		_ = f.Close()
 		close(p.done)
 	}()
@@ -98,6 +100,15 @@ func stopProcesses(ps []*Process, grace time.Duration) {
 	for _, p := range ps {
 		<-p.done
 	}
+}
+
+// stopReport describes how long each process took to exit after SIGTERM.
+func stopReport(ps []*Process, start time.Time) string {
+	var b bytes.Buffer
+	for _, p := range ps {
+		fmt.Fprintf(&b, "%s exited after %s (%v); ", p.Name, p.exitedAt.Sub(start).Round(time.Millisecond), p.waitErr)
+	}
+	return b.String()
 }
 
 // logTail returns the last n lines of the process's log.

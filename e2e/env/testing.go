@@ -104,12 +104,10 @@ func (e *Env) Namespace(t testing.TB) string {
 // Kubectl runs the built kubectl with the environment's kubeconfig and returns its standard
 // output; the error includes its standard error.
 func (e *Env) Kubectl(ctx context.Context, args ...string) (string, error) {
-	cmd := proc.Command(e.tools.kubectl, append([]string{"--kubeconfig=" + e.Kubeconfig}, args...)...)
+	cmd := proc.Command(ctx, e.tools.kubectl, append([]string{"--kubeconfig=" + e.Kubeconfig}, args...)...)
 	cmd.Env = []string{"HOME=" + e.Dir, "PATH=" + os.Getenv("PATH")}
 	var stdout, stderr proc.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	stop := context.AfterFunc(ctx, func() { _ = cmd.Cancel() })
-	defer stop()
 	if err := proc.Run(cmd); err != nil {
 		return string(stdout.Bytes()), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, stderr.Bytes())
 	}

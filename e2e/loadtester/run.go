@@ -3,7 +3,6 @@ package loadtester
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"time"
 
 	"github.com/gitcanary/gitcanary/e2e/env/proc"
@@ -15,9 +14,7 @@ const maxOutput = 256 << 10
 // run runs name with args in its own process group and returns its combined output; the
 // whole group is killed when ctx is done.
 func (s *Server) run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.SysProcAttr = proc.Attr()
-	cmd.Cancel = proc.Cancel(cmd)
+	cmd := proc.Command(ctx, name, args...)
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Env = s.opts.Env
 	cmd.Dir = s.opts.Dir

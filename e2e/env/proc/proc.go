@@ -2,6 +2,7 @@ package proc
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -36,9 +37,9 @@ func Cancel(cmd *exec.Cmd) func() error {
 	}
 }
 
-// Command returns an exec.Cmd with Attr set and Cancel killing its process group.
-func Command(name string, args ...string) *exec.Cmd {
-	cmd := exec.Command(name, args...)
+// Command returns an exec.Cmd with Attr set whose process group is killed when ctx is done.
+func Command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.SysProcAttr = Attr()
 	cmd.Cancel = Cancel(cmd)
 	return cmd

@@ -1,0 +1,11 @@
+//go:build e2e
+
+package env_test
+
+import (
+	"testing"
+
+	"github.com/gitcanary/gitcanary/e2e/env"
+)
+
+func TestMain(m *testing.M) { env.Main(m, env.Options{}) }

@@ -32,8 +32,6 @@ func newPlan(c *v1beta1.Canary, obs *Observation, now time.Time) *plan {
 	return &plan{c: c, obs: obs, now: now, st: *c.Status.DeepCopy()}
 }
 
-// pending reports whether the plan waits for a check result.
-func (p *plan) pending() bool { return p.need != nil }
 
 func (p *plan) act(a Action) { p.actions = append(p.actions, a) }
 

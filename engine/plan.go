@@ -32,7 +32,6 @@ func newPlan(c *v1beta1.Canary, obs *Observation, now time.Time) *plan {
 	return &plan{c: c, obs: obs, now: now, st: *c.Status.DeepCopy()}
 }
 
-
 func (p *plan) act(a Action) { p.actions = append(p.actions, a) }
 
 func (p *plan) do(kind ActionKind) { p.act(Action{Kind: kind}) }

@@ -1,0 +1,188 @@
+package ledger
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// build writes the ledger's files for the batch on top of head and stores the commit under
+// localRef. It returns the commit and the number of canaries it touches.
+func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]int) (plumbing.Hash, int, error) {
+	s := l.repo.Storer
+	var baseTree plumbing.Hash
+	var parents []plumbing.Hash
+	if !head.IsZero() {
+		c, err := object.GetCommit(s, head)
+		if err != nil {
+			return plumbing.ZeroHash, 0, fmt.Errorf("read status branch head %s: %w", head, err)
+		}
+		baseTree, parents = c.TreeHash, []plumbing.Hash{head}
+	}
+	existing, err := statusEntries(s, baseTree)
+	if err != nil {
+		return plumbing.ZeroHash, 0, fmt.Errorf("read status files: %w", err)
+	}
+	changes, err := l.fold(existing, batch, drops)
+	if err != nil {
+		return plumbing.ZeroHash, 0, err
+	}
+	files, err := l.files(existing, changes)
+	if err != nil {
+		return plumbing.ZeroHash, 0, err
+	}
+	root, err := editTree(s, baseTree, files)
+	if err != nil {
+		return plumbing.ZeroHash, 0, fmt.Errorf("write status tree: %w", err)
+	}
+	sig := object.Signature{Name: l.opts.Author.Name, Email: l.opts.Author.Email, When: l.opts.Clock.Now()}
+	commit := &object.Commit{Author: sig, Committer: sig, Message: commitMessage(changes), TreeHash: root, ParentHashes: parents}
+	if err := l.sign(commit); err != nil {
+		return plumbing.ZeroHash, 0, err
+	}
+	h, err := storeObject(s, commit)
+	if err != nil {
+		return plumbing.ZeroHash, 0, fmt.Errorf("write status commit: %w", err)
+	}
+	if err := s.SetReference(plumbing.NewHashReference(localRef, h)); err != nil {
+		return plumbing.ZeroHash, 0, err
+	}
+	return h, len(changes), nil
+}
+
+// fold applies the batch, in order, to the canaries' current files, and the unrecorded counts.
+func (l *Ledger) fold(existing []statusEntry, batch []Transition, drops map[string]int) ([]*canaryChange, error) {
+	blobs := make(map[string]plumbing.Hash, len(existing))
+	for _, e := range existing {
+		blobs[e.namespace+"/"+e.name] = e.blob
+	}
+	var changes []*canaryChange
+	byKey := map[string]*canaryChange{}
+	get := func(key string) (*canaryChange, error) {
+		if c, ok := byKey[key]; ok {
+			return c, nil
+		}
+		c := &canaryChange{key: key, status: &Status{}}
+		if h, ok := blobs[key]; ok {
+			b, err := readBlob(l.repo.Storer, h)
+			if err != nil {
+				return nil, fmt.Errorf("read status of %s: %w", key, err)
+			}
+			if st, err := parseStatus(b); err == nil {
+				c.status = st
+			} else {
+				l.log.Error(err, "unreadable status file replaced", "canary", key)
+			}
+		}
+		byKey[key] = c
+		changes = append(changes, c)
+		return c, nil
+	}
+	for _, t := range batch {
+		c, err := get(t.key())
+		if err != nil {
+			return nil, err
+		}
+		c.status.apply(t, l.opts.EventHistory)
+		c.transitions++
+		if n := len(c.phases); n == 0 || c.phases[n-1] != t.Phase {
+			c.phases = append(c.phases, t.Phase)
+		}
+		if len(t.Metrics) > 0 {
+			c.lastMetrics = t.Metrics
+		}
+	}
+	keys := make([]string, 0, len(drops))
+	for k := range drops {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c, err := get(k)
+		if err != nil {
+			return nil, err
+		}
+		c.unrecorded = drops[k]
+		c.status.UnrecordedTransitions += drops[k]
+		c.status.Namespace, c.status.Name = splitKey(k)
+	}
+	return changes, nil
+}
+
+func splitKey(k string) (namespace, name string) {
+	namespace, name, _ = strings.Cut(k, "/")
+	return namespace, name
+}
+
+// files stores the changed canary files and the STATUS.md over every canary on the branch.
+func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[string]plumbing.Hash, error) {
+	s := l.repo.Storer
+	files := map[string]plumbing.Hash{}
+	ours := map[string]bool{}
+	var rows []Row
+	for _, c := range changes {
+		b, err := marshalStatus(c.status)
+		if err != nil {
+			return nil, err
+		}
+		h, err := storeBlob(s, b)
+		if err != nil {
+			return nil, err
+		}
+		files[statusPath(c.status.Namespace, c.status.Name)] = h
+		ours[c.key] = true
+		rows = append(rows, rowOf(c.status))
+	}
+	cache := make(map[string]Row, len(existing))
+	for _, e := range existing {
+		if ours[e.namespace+"/"+e.name] {
+			continue
+		}
+		row, ok := l.rows[e.blob.String()]
+		if !ok {
+			b, err := readBlob(s, e.blob)
+			if err != nil {
+				return nil, fmt.Errorf("read status of %s/%s: %w", e.namespace, e.name, err)
+			}
+			st, err := parseStatus(b)
+			if err != nil {
+				st = &Status{Phase: "Unknown"}
+			}
+			st.Namespace, st.Name = e.namespace, e.name
+			row = rowOf(st)
+		}
+		cache[e.blob.String()] = row
+		rows = append(rows, row)
+	}
+	l.rows = cache
+	h, err := storeBlob(s, markdownTable(rows))
+	if err != nil {
+		return nil, err
+	}
+	files[TableFile] = h
+	return files, nil
+}
+
+// sign adds an OpenPGP signature when a signer is configured.
+func (l *Ledger) sign(c *object.Commit) error {
+	if l.opts.Signer == nil {
+		return nil
+	}
+	enc := &plumbing.MemoryObject{}
+	if err := c.EncodeWithoutSignature(enc); err != nil {
+		return err
+	}
+	r, err := enc.Reader()
+	if err != nil {
+		return err
+	}
+	sig, err := l.opts.Signer.Sign(r)
+	if err != nil {
+		return fmt.Errorf("sign status commit: %w", err)
+	}
+	c.PGPSignature = string(sig)
+	return nil
+}

@@ -1,0 +1,32 @@
+// Package ledger writes the status ledger: what happened to every canary, as plain files and
+// commits on a Git branch (default gitcanary/status), readable on any Git host and surviving the
+// loss of the cluster.
+//
+// The controller feeds Ledger.Record with a Transition per Canary status change (phase, weight,
+// failed checks, source commit, target revision, events, metric results with their thresholds).
+// Ledger.Run batches transitions that arrive within Options.Window into one commit that updates
+//   - status/<namespace>/<name>.yaml — a Status: the canary's last status, its last events and
+//     its last metric results;
+//   - STATUS.md — a Markdown table with the columns of `kubectl get canaries` (NAMESPACE, NAME,
+//     STATUS, WEIGHT, LASTTRANSITIONTIME) plus SOURCE, rebuilt from every status file on the
+//     branch, so several writers share it.
+//
+// Commit messages summarise ("test/podinfo: Succeeded (promoted ghcr.io/stefanprodan/podinfo:6.0.1,
+// source 3f2a1c9)"; several canaries get a summary subject and one body line each) and carry one
+// block of trailers per canary: Canary, Phase, Source-Commit. Commits may be signed (OpenPGP).
+//
+// Pushes never force. Each commit is built on the head just fetched and pushed only if the branch
+// still points there; when another writer moved it, the ledger fetches the new head, rebuilds its
+// files on top (it owns status/ and STATUS.md, and within status/ only the files of the canaries
+// in the batch; everything else on the branch is kept) and tries again with backoff. While Git
+// is unreachable transitions stay queued, in order, and are committed when it returns; the queue
+// is bounded, and what it refuses is counted in the canary's file and commit (see
+// Options.MaxQueue), never dropped silently. The queue lives in memory: after a restart the
+// controller records each canary's current status again.
+//
+// Snapshot reads a ledger back (for `gitcanary status`): the statuses, the table rows and the
+// history of one canary by its Canary trailer.
+//
+// The package does not watch Canaries or decide what a transition is (the controller does), and
+// does not talk to Git directly: gitsource.Client carries credentials, timeouts and redaction.
+package ledger

@@ -1,0 +1,238 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gitcanary/gitcanary/gitsource"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-logr/logr"
+	"k8s.io/utils/clock"
+)
+
+// DefaultBranch is the status branch when Options.Branch is empty.
+const DefaultBranch = "gitcanary/status"
+
+// Signature names the author and committer of ledger commits.
+type Signature struct {
+	Name  string
+	Email string
+}
+
+// Options configure a Ledger. Zero values take the defaults given per field.
+type Options struct {
+	// Branch is the status branch; default DefaultBranch.
+	Branch string
+	// SourceBranch is the branch gitcanary syncs from. Writing the ledger to it is refused
+	// unless AllowSourceBranch is set (the ledger's commits would then land among the
+	// manifests; they still cause no apply, since no overlay contains status/ or STATUS.md).
+	SourceBranch string
+	// AllowSourceBranch allows Branch == SourceBranch.
+	AllowSourceBranch bool
+	// Window is how long the ledger waits after a transition for more to join the same commit;
+	// default 2s.
+	Window time.Duration
+	// MaxQueue bounds the transitions waiting to be committed (while Git is unreachable, for
+	// instance); default 10000. When it is full Record refuses new transitions with
+	// ErrQueueFull and counts them, per canary, in the canary's file (unrecordedTransitions)
+	// and in the next commit message: the gap is visible, never silent.
+	MaxQueue int
+	// MaxBatch bounds the transitions in one commit; default 500.
+	MaxBatch int
+	// EventHistory is how many events each canary file keeps; default 10. A commit never holds
+	// more of one canary's events than this, so every event reaches the history of the branch.
+	EventHistory int
+	// Author of the commits; default gitcanary <gitcanary@localhost>.
+	Author Signature
+	// Signer signs commits (OpenPGP); nil leaves them unsigned. See NewOpenPGPSigner.
+	Signer git.Signer
+	// Clock gives commit times and drives the window and the backoff; nil is the real clock.
+	Clock clock.Clock
+	// RetryBase and RetryMax bound the backoff between attempts when the push is rejected or
+	// Git is unreachable; defaults 50ms and 30s.
+	RetryBase time.Duration
+	// RetryMax caps the backoff.
+	RetryMax time.Duration
+	// PushAttempts bounds the rebuild-and-push attempts of one flush when other writers keep
+	// moving the branch; default 50. The batch stays queued when they run out.
+	PushAttempts int
+	// Log receives one line per commit and per failed flush; the zero value discards.
+	Log logr.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Branch == "" {
+		o.Branch = DefaultBranch
+	}
+	if o.Window <= 0 {
+		o.Window = 2 * time.Second
+	}
+	if o.MaxQueue <= 0 {
+		o.MaxQueue = 10000
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 500
+	}
+	if o.EventHistory <= 0 {
+		o.EventHistory = 10
+	}
+	if o.Author.Name == "" {
+		o.Author = Signature{Name: "gitcanary", Email: "gitcanary@localhost"}
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 50 * time.Millisecond
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 30 * time.Second
+	}
+	if o.PushAttempts <= 0 {
+		o.PushAttempts = 50
+	}
+}
+
+// Ledger turns Canary status transitions into commits on a status branch: one file per canary
+// and a STATUS.md table, batched, pushed without force, queued while Git is unreachable. Record
+// may be called from any goroutine; Run flushes in the background.
+type Ledger struct {
+	client *gitsource.Client
+	opts   Options
+	log    logr.Logger
+	wake   chan struct{}
+
+	mu      sync.Mutex // guards queue, drops, dropped
+	queue   []Transition
+	drops   map[string]int
+	dropped int
+
+	flushMu sync.Mutex // serialises flushes; guards the fields below
+	repo    *git.Repository
+	commits int
+	rows    map[string]Row // STATUS.md rows by status blob hash
+}
+
+// New checks the options and returns a ledger writing to remote. It does no I/O.
+func New(remote gitsource.Remote, opts Options) (*Ledger, error) {
+	opts.defaults()
+	if opts.Branch == opts.SourceBranch && !opts.AllowSourceBranch {
+		return nil, fmt.Errorf("%w: branch %q (set AllowSourceBranch to permit it)", ErrSourceBranch, opts.Branch)
+	}
+	if remote.Log.GetSink() == nil {
+		remote.Log = opts.Log
+	}
+	c, err := gitsource.NewClient(remote)
+	if err != nil {
+		return nil, err
+	}
+	return &Ledger{client: c, opts: opts, log: opts.Log.WithValues("repository", c.String(), "branch", opts.Branch),
+		wake: make(chan struct{}, 1), drops: map[string]int{}}, nil
+}
+
+// Record queues a transition for the next commit. It never blocks on Git. It returns
+// ErrInvalidTransition for a transition without namespace, name or phase, and ErrQueueFull when
+// Options.MaxQueue transitions wait already (see Options.MaxQueue for what happens then).
+func (l *Ledger) Record(t Transition) error {
+	if err := t.validate(); err != nil {
+		return err
+	}
+	if t.Time.IsZero() {
+		t.Time = l.opts.Clock.Now()
+	}
+	t.Events = append([]Event(nil), t.Events...)
+	t.Metrics = append([]MetricResult(nil), t.Metrics...)
+	l.mu.Lock()
+	if len(l.queue) >= l.opts.MaxQueue {
+		l.drops[t.key()]++
+		l.dropped++
+		l.mu.Unlock()
+		l.log.Error(ErrQueueFull, "transition not recorded", "canary", t.Name, "namespace", t.Namespace, "phase", t.Phase)
+		return fmt.Errorf("record %s %s: %w (%d waiting)", t.key(), t.Phase, ErrQueueFull, l.opts.MaxQueue)
+	}
+	l.queue = append(l.queue, t)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Pending is the number of transitions waiting to be committed.
+func (l *Ledger) Pending() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue)
+}
+
+// Dropped is the number of transitions Record refused because the queue was full.
+func (l *Ledger) Dropped() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dropped
+}
+
+// Run commits queued transitions until ctx ends: it waits Options.Window after a transition so
+// that others join the commit, then flushes; when Git is unreachable or the push keeps being
+// rejected it backs off (up to Options.RetryMax) and tries again, keeping every transition
+// queued. It returns nil when ctx ends; call Flush with a fresh context to push what is left.
+func (l *Ledger) Run(ctx context.Context) error {
+	failures, backlog := 0, false
+	for {
+		if l.Pending() == 0 && !l.hasDrops() {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-l.wake:
+			}
+		}
+		// Wait for company only when the queue was empty; a backlog is flushed at once.
+		if failures == 0 && !backlog && !l.sleep(ctx, l.opts.Window) {
+			return nil
+		}
+		err := l.flushOnce(ctx)
+		backlog = l.Pending() > 0
+		if err != nil {
+			failures++
+			delay := l.backoff(failures)
+			l.log.Error(err, "ledger flush failed; transitions stay queued", "pending", l.Pending(), "retryIn", delay)
+			if !l.sleep(ctx, delay) {
+				return nil
+			}
+			continue
+		}
+		failures = 0
+	}
+}
+
+// Flush commits and pushes everything queued now, in as many commits as MaxBatch and
+// EventHistory require, and returns the first error (the transitions then stay queued).
+func (l *Ledger) Flush(ctx context.Context) error {
+	for l.Pending() > 0 || l.hasDrops() {
+		if err := l.flushOnce(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Ledger) hasDrops() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.drops) > 0
+}
+
+// sleep waits d on the ledger's clock; false means ctx ended.
+func (l *Ledger) sleep(ctx context.Context, d time.Duration) bool {
+	t := l.opts.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
+	}
+}

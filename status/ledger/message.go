@@ -1,0 +1,176 @@
+package ledger
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Commit message trailers, one block per canary in the commit, in the order of the body lines.
+const (
+	TrailerCanary       = "Canary"
+	TrailerPhase        = "Phase"
+	TrailerSourceCommit = "Source-Commit"
+)
+
+// canaryChange is what one commit records for one canary.
+type canaryChange struct {
+	key         string
+	phases      []string // distinct consecutive phases of the transitions, in order
+	transitions int
+	unrecorded  int // transitions refused while the queue was full, now counted in the file
+	status      *Status
+	lastMetrics []MetricResult
+}
+
+// line is the summary of one canary, such as
+// "test/podinfo: Succeeded (promoted ghcr.io/stefanprodan/podinfo:6.0.1, source 3f2a1c9)".
+func (c *canaryChange) line() string {
+	s := c.status
+	phases := strings.Join(c.phases, " → ")
+	if phases == "" {
+		phases = s.Phase
+	}
+	var details []string
+	switch s.Phase {
+	case "Succeeded":
+		details = appendNonEmpty(details, "promoted", s.TargetRevision)
+	case "Failed":
+		details = appendNonEmpty(details, "rolled back", s.TargetRevision)
+		if m := failedMetric(c.lastMetrics); m != "" {
+			details = append(details, m)
+		}
+	case "Initialized":
+		details = appendNonEmpty(details, "initialized", s.TargetRevision)
+	case "Progressing", "Promoting", "Finalising", "WaitingPromotion", "Waiting":
+		details = append(details, "weight "+strconv.Itoa(s.Weight))
+	}
+	if s.FailedChecks > 0 {
+		details = append(details, "failed checks "+strconv.Itoa(s.FailedChecks))
+	}
+	if s.SourceCommit != "" {
+		details = append(details, "source "+shortSHA(s.SourceCommit))
+	}
+	if c.transitions > 1 {
+		details = append(details, strconv.Itoa(c.transitions)+" transitions")
+	}
+	if c.unrecorded > 0 {
+		details = append(details, strconv.Itoa(c.unrecorded)+" transitions not recorded: ledger queue was full")
+	}
+	if len(details) == 0 {
+		return c.key + ": " + phases
+	}
+	return c.key + ": " + phases + " (" + strings.Join(details, ", ") + ")"
+}
+
+func appendNonEmpty(details []string, verb, what string) []string {
+	if what == "" {
+		return append(details, verb)
+	}
+	return append(details, verb+" "+what)
+}
+
+// failedMetric describes the first failed metric: "request-success-rate 55.2 < min 99".
+func failedMetric(ms []MetricResult) string {
+	for _, m := range ms {
+		switch {
+		case m.Error != "":
+			return m.Name + ": " + m.Error
+		case m.Passed:
+			continue
+		case m.Min != nil && m.Value < *m.Min:
+			return fmt.Sprintf("%s %s < min %s", m.Name, num(m.Value), num(*m.Min))
+		case m.Max != nil && m.Value > *m.Max:
+			return fmt.Sprintf("%s %s > max %s", m.Name, num(m.Value), num(*m.Max))
+		default:
+			return m.Name + " " + num(m.Value) + " failed"
+		}
+	}
+	return ""
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
+
+// commitMessage is the subject, one body line per canary when there are several, and the
+// trailers.
+func commitMessage(changes []*canaryChange) string {
+	var b strings.Builder
+	if len(changes) == 1 {
+		b.WriteString(changes[0].line() + "\n")
+	} else {
+		b.WriteString(subject(changes) + "\n\n")
+		for _, c := range changes {
+			b.WriteString(c.line() + "\n")
+		}
+	}
+	b.WriteString("\n")
+	for _, c := range changes {
+		src := c.status.SourceCommit
+		if src == "" {
+			src = "none"
+		}
+		fmt.Fprintf(&b, "%s: %s\n%s: %s\n%s: %s\n", TrailerCanary, c.key, TrailerPhase, c.status.Phase, TrailerSourceCommit, src)
+	}
+	return b.String()
+}
+
+// subject summarises several canaries: "3 canaries: 2 Progressing, 1 Succeeded".
+func subject(changes []*canaryChange) string {
+	counts := map[string]int{}
+	for _, c := range changes {
+		counts[c.status.Phase]++
+	}
+	phases := make([]string, 0, len(counts))
+	for p := range counts {
+		phases = append(phases, p)
+	}
+	sort.Slice(phases, func(i, j int) bool {
+		if counts[phases[i]] != counts[phases[j]] {
+			return counts[phases[i]] > counts[phases[j]]
+		}
+		return phases[i] < phases[j]
+	})
+	parts := make([]string, len(phases))
+	for i, p := range phases {
+		parts[i] = strconv.Itoa(counts[p]) + " " + p
+	}
+	return fmt.Sprintf("%d canaries: %s", len(changes), strings.Join(parts, ", "))
+}
+
+// Trailer is one canary's trailer block in a ledger commit.
+type Trailer struct {
+	// Canary is "<namespace>/<name>".
+	Canary string
+	// Phase after the commit.
+	Phase string
+	// SourceCommit, or "none".
+	SourceCommit string
+}
+
+// ParseTrailers reads the canary trailer blocks of a ledger commit message: each Canary trailer
+// starts a block, the Phase and Source-Commit trailers after it belong to it.
+func ParseTrailers(message string) []Trailer {
+	paragraphs := strings.Split(strings.TrimSpace(message), "\n\n")
+	last := paragraphs[len(paragraphs)-1]
+	var out []Trailer
+	for _, line := range strings.Split(last, "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		switch k {
+		case TrailerCanary:
+			out = append(out, Trailer{Canary: v})
+		case TrailerPhase:
+			if len(out) > 0 {
+				out[len(out)-1].Phase = v
+			}
+		case TrailerSourceCommit:
+			if len(out) > 0 {
+				out[len(out)-1].SourceCommit = v
+			}
+		}
+	}
+	return out
+}

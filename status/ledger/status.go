@@ -1,0 +1,113 @@
+package ledger
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Paths the ledger owns on its branch; everything else on the branch is left as it is.
+const (
+	// StatusDir holds one file per canary: status/<namespace>/<name>.yaml.
+	StatusDir = "status"
+	// TableFile is the Markdown table of every canary on the branch.
+	TableFile = "STATUS.md"
+)
+
+// Status is the content of status/<namespace>/<name>.yaml: the last known status of one canary.
+type Status struct {
+	// Namespace of the Canary.
+	Namespace string `json:"namespace" yaml:"namespace"`
+	// Name of the Canary.
+	Name string `json:"name" yaml:"name"`
+	// Phase, as in the Canary's status.
+	Phase string `json:"phase" yaml:"phase"`
+	// Weight routed to the canary.
+	Weight int `json:"weight" yaml:"weight"`
+	// FailedChecks of the current analysis.
+	FailedChecks int `json:"failedChecks" yaml:"failedChecks"`
+	// SourceCommit is the Git commit whose manifests started the revision.
+	SourceCommit string `json:"sourceCommit,omitempty" yaml:"sourceCommit,omitempty"`
+	// TargetRevision names what is rolled out (image or pod template hash).
+	TargetRevision string `json:"targetRevision,omitempty" yaml:"targetRevision,omitempty"`
+	// LastTransitionTime is the time of the last transition, in UTC.
+	LastTransitionTime time.Time `json:"lastTransitionTime" yaml:"lastTransitionTime"`
+	// Events are the last events, oldest first (Options.EventHistory of them).
+	Events []Event `json:"events,omitempty" yaml:"events,omitempty"`
+	// Metrics are the metric results of the last analysis step that reported any.
+	Metrics []MetricResult `json:"metrics,omitempty" yaml:"metrics,omitempty"`
+	// UnrecordedTransitions counts transitions the ledger had to refuse because its queue was
+	// full: the history between the recorded events has a gap of that many transitions.
+	UnrecordedTransitions int `json:"unrecordedTransitions,omitempty" yaml:"unrecordedTransitions,omitempty"`
+}
+
+// Key is "<namespace>/<name>".
+func (s Status) Key() string { return s.Namespace + "/" + s.Name }
+
+// statusPath is the path of a canary's file on the branch.
+func statusPath(namespace, name string) string {
+	return path.Join(StatusDir, namespace, name+".yaml")
+}
+
+// apply folds a transition into the status, keeping the last history events.
+func (s *Status) apply(t Transition, history int) {
+	s.Namespace, s.Name = t.Namespace, t.Name
+	s.Phase, s.Weight, s.FailedChecks = t.Phase, t.Weight, t.FailedChecks
+	if t.SourceCommit != "" {
+		s.SourceCommit = t.SourceCommit
+	}
+	if t.TargetRevision != "" {
+		s.TargetRevision = t.TargetRevision
+	}
+	s.LastTransitionTime = t.Time.UTC()
+	for _, e := range t.Events {
+		e.Time = e.Time.UTC()
+		s.Events = append(s.Events, e)
+	}
+	if len(s.Events) > history {
+		s.Events = append([]Event(nil), s.Events[len(s.Events)-history:]...)
+	}
+	if len(t.Metrics) > 0 {
+		s.Metrics = sanitized(t.Metrics)
+	}
+}
+
+// marshalStatus renders a status file, fields in declaration order.
+func marshalStatus(s *Status) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("encode status of %s: %w", s.Key(), err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encode status of %s: %w", s.Key(), err)
+	}
+	return b.Bytes(), nil
+}
+
+// parseStatus reads a status file.
+func parseStatus(b []byte) (*Status, error) {
+	var s Status
+	if err := yaml.Unmarshal(b, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// shortSHA is the first 7 characters of a commit.
+func shortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// cell makes a value safe inside a Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}

@@ -121,15 +121,15 @@ func (s *Snapshot) Rows() ([]Row, error) {
 // Entry is one commit of the status branch that recorded a canary.
 type Entry struct {
 	// Commit is the ledger commit.
-	Commit string
+	Commit string `json:"commit" yaml:"commit"`
 	// Time is its commit time.
-	Time time.Time
-	// Phase and SourceCommit are the canary's trailers in that commit.
-	Phase string
+	Time time.Time `json:"time" yaml:"time"`
+	// Phase is the canary's Phase trailer in that commit.
+	Phase string `json:"phase" yaml:"phase"`
 	// SourceCommit is the source commit the trailer names, or "none".
-	SourceCommit string
+	SourceCommit string `json:"sourceCommit" yaml:"sourceCommit"`
 	// Summary is the canary's line of the commit message.
-	Summary string
+	Summary string `json:"summary" yaml:"summary"`
 }
 
 // History lists the commits whose Canary trailer names key ("<namespace>/<name>"), newest

@@ -110,5 +110,5 @@ func (k *Kubernetes) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 }
 
 func (k *Kubernetes) logFor(c *v1beta1.Canary) logr.Logger {
-	return k.log.WithValues("canary", c.Key(), "namespace", c.Namespace)
+	return k.log.WithValues("canary", c.Name, "namespace", c.Namespace)
 }

@@ -1,0 +1,36 @@
+package workload
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/go-logr/logr/funcr"
+	"github.com/stretchr/testify/require"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
+)
+
+func TestLogLines(t *testing.T) {
+	var msgs []string
+	log := funcr.New(func(prefix, args string) { msgs = append(msgs, args) }, funcr.Options{})
+	kube := fake.NewClientset(newTarget(withConfigRefs), newHPA("podinfo", ptr.To[int32](2), 4))
+	for _, o := range trackedObjects() {
+		require.NoError(t, kube.Tracker().Add(o))
+	}
+	d := New(kube, Options{Logger: log})
+	require.NoError(t, d.EnsurePrimary(t.Context(), newCanary(withHPA("podinfo"))))
+
+	const keys = ` "canary"="podinfo" "namespace"="test"`
+	require.Equal(t, []string{
+		`"level"=0 "msg"="ConfigMap cm-env-primary synced"` + keys,
+		`"level"=0 "msg"="ConfigMap cm-envfrom-primary synced"` + keys,
+		`"level"=0 "msg"="ConfigMap cm-init-primary synced"` + keys,
+		`"level"=0 "msg"="ConfigMap cm-proj-primary synced"` + keys,
+		`"level"=0 "msg"="ConfigMap cm-vol-primary synced"` + keys,
+		`"level"=0 "msg"="Secret secret-env-primary synced"` + keys,
+		`"level"=0 "msg"="Secret secret-proj-primary synced"` + keys,
+		`"level"=0 "msg"="Secret secret-vol-primary synced"` + keys,
+		`"level"=0 "msg"="Deployment podinfo-primary.test created"` + keys,
+		`"level"=0 "msg"="HorizontalPodAutoscaler podinfo-primary.test created"` + keys,
+	}, msgs, strings.Join(msgs, "\n"))
+}

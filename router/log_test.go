@@ -1,0 +1,60 @@
+package router
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+	"github.com/stretchr/testify/require"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine/workload"
+)
+
+// logLines records the messages and the canary key of what a logr.Logger receives.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) logger() logr.Logger {
+	return funcr.NewJSON(func(obj string) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.lines = append(l.lines, obj)
+	}, funcr.Options{})
+}
+
+func TestLogLines(t *testing.T) {
+	var logs logLines
+	kube := fake.NewClientset(newTarget())
+	services := NewKubernetes(kube, workload.New(kube, workload.Options{}), KubernetesOptions{Logger: logs.logger()})
+	r := New(services, newSplitClient(), Options{Logger: logs.logger(), DefaultProvider: "smi:v1alpha2"})
+	c := newCanary()
+	require.NoError(t, r.Reconcile(t.Context(), c))
+	c.Spec.Service.Hosts = []string{"podinfo.example.com"}
+	c.Spec.Service.PortName = "web"
+	require.NoError(t, r.Reconcile(t.Context(), c))
+
+	const keys = `,"canary":"podinfo","namespace":"test"}`
+	require.Equal(t, []string{
+		`{"logger":"","level":0,"msg":"Service podinfo-canary.test created"` + keys,
+		`{"logger":"","level":0,"msg":"Service podinfo-primary.test created"` + keys,
+		`{"logger":"","level":0,"msg":"Service podinfo.test created"` + keys,
+		`{"logger":"","level":0,"msg":"TrafficSplit podinfo.test created"` + keys,
+		`{"logger":"","level":0,"msg":"Service podinfo-canary.test updated"` + keys,
+		`{"logger":"","level":0,"msg":"Service podinfo-primary.test updated"` + keys,
+		`{"logger":"","level":0,"msg":"Service podinfo.test updated"` + keys,
+		`{"logger":"","level":0,"msg":"TrafficSplit podinfo.test updated"` + keys,
+	}, logs.lines)
+	require.Equal(t, v1beta1.SMIv1alpha2, mustMesh(t, r, c).Version())
+}
+
+func mustMesh(t *testing.T, r *Composite, c *v1beta1.Canary) *SMI {
+	t.Helper()
+	m, err := r.Mesh(c)
+	require.NoError(t, err)
+	return m
+}

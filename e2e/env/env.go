@@ -51,7 +51,9 @@ type Env struct {
 	// APIServerURL is the kube-apiserver's https URL.
 	APIServerURL string
 	// ProxyURL is the cluster DNS forward proxy: give it as HTTP_PROXY to a process that
-	// must reach in-cluster names (envoy.test:10000, flagger-loadtester.test, …).
+	// must reach in-cluster names (envoy.test:10000, flagger-loadtester.test, …). A Go
+	// client that overrides the Host header writes that Host into the proxy request line,
+	// so to reach the ingress with a Host use MeshURL directly.
 	ProxyURL string
 	// MeshURL is the mesh ingress (the seed's envoy.test:10000) on loopback.
 	MeshURL string

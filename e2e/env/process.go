@@ -24,8 +24,8 @@ type Process struct {
 	// LogPath is the file receiving the component's stdout and stderr.
 	LogPath string
 
-	cmd     *exec.Cmd
-	logFile *os.File
+	cmd      *exec.Cmd
+	logFile  *os.File
 	done     chan struct{} // closed when the process has exited
 	waitErr  error
 	exitedAt time.Time

@@ -41,7 +41,7 @@ func (e *Env) start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	if err := e.listen(); err != nil {
+	if err := e.listen(runCtx); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(e.Dir, "prometheus.yml"), []byte(prometheusConfig(trimScheme(e.MeshMetricsURL))), 0o600); err != nil {

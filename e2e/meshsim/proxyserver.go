@@ -39,9 +39,10 @@ func serveProxyConn(ctx context.Context, c net.Conn, h http.Handler) {
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
 	defer stop()
 	defer func() { _ = c.Close() }()
-	br := bufio.NewReader(c)
+	br := bufio.NewReaderSize(c, maxHead)
 	bw := bufio.NewWriter(c)
 	for {
+		host := peekHost(br)
 		req, err := http.ReadRequest(br)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
@@ -49,10 +50,9 @@ func serveProxyConn(ctx context.Context, c net.Conn, h http.Handler) {
 			}
 			return
 		}
-		if host := req.Header.Get("Host"); host != "" {
+		if host != "" {
 			req.Host = host
 		}
-		req.Header.Del("Host")
 		req.RemoteAddr = c.RemoteAddr().String()
 		if strings.EqualFold(req.Header.Get("Expect"), "100-continue") {
 			_, _ = bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
@@ -69,6 +69,36 @@ func serveProxyConn(ctx context.Context, c net.Conn, h http.Handler) {
 			return
 		}
 	}
+}
+
+// maxHead bounds the request head the proxy reads.
+const maxHead = 64 << 10
+
+// peekHost returns the Host header of the request head buffered in br, without consuming
+// it: http.ReadRequest replaces the Host of an absolute-form request with the URL's host.
+func peekHost(br *bufio.Reader) string {
+	n := max(br.Buffered(), 1)
+	for {
+		b, err := br.Peek(n)
+		if end := bytes.Index(b, []byte("\r\n\r\n")); end >= 0 {
+			return HostHeader(b[:end])
+		}
+		if err != nil || n >= br.Size() {
+			return ""
+		}
+		n = max(br.Buffered(), len(b)+1)
+	}
+}
+
+// HostHeader returns the value of the Host header in a raw HTTP/1.x request head.
+func HostHeader(head []byte) string {
+	for _, line := range bytes.Split(head, []byte("\r\n"))[1:] {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if ok && strings.EqualFold(string(bytes.TrimSpace(name)), "host") {
+			return string(bytes.TrimSpace(value))
+		}
+	}
+	return ""
 }
 
 func writeBadRequest(w *bufio.Writer, err error) {

@@ -11,7 +11,9 @@ import (
 
 // Field is one name/value line of an alert.
 type Field struct {
-	Name  string
+	// Name is the field's title, e.g. Target.
+	Name string
+	// Value is the field's text, e.g. Deployment/podinfo.test.
 	Value string
 }
 

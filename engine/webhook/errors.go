@@ -14,6 +14,7 @@ type StatusError struct {
 	Body string
 }
 
+// Error returns the response body, or the status line when the body is empty.
 func (e *StatusError) Error() string {
 	if e.Body != "" {
 		return e.Body

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/gitsource"
+	"sigs.k8s.io/yaml"
+)
+
+// controllerConfig holds the controller's settings: command-line flags, optionally read from a
+// YAML config file whose keys are the flag names (flags on the command line win).
+type controllerConfig struct {
+	configFile string
+
+	kubeconfig, master string
+
+	// Git source and sync loop.
+	repoURL, branch, tag, commit string
+	overlays                     string
+	syncSchedule                 string
+	credentialsSecret            string
+	gitTimeout                   time.Duration
+	insecureIgnoreHostKey        bool
+	cacheDir                     string
+
+	// Ledger.
+	statusBranch        string
+	allowStatusOnSource bool
+	commitAuthor        string
+	ledgerWindow        time.Duration
+	signingKeySecret    string
+	disableLedger       bool
+
+	// Analysis.
+	meshProvider         string
+	metricsServer        string
+	selectorLabels       string
+	includeLabelPrefix   string
+	enableConfigTracking bool
+	minAnalysisInterval  time.Duration
+	threadiness          int
+	namespace            string
+
+	// Notifications.
+	slackURL, slackToken, slackProxyURL, slackUser, slackChannel string
+	msteamsURL, msteamsProxyURL                                  string
+	eventWebhook                                                 string
+	clusterName                                                  string
+
+	// Process.
+	controllerNamespace     string
+	enableLeaderElection    bool
+	leaderElectionNamespace string
+	listenAddr              string
+	logLevel, zapEncoding   string
+}
+
+func (c *controllerConfig) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.configFile, "config", "", "YAML file of settings, keyed by flag name (flags given on the command line win)")
+	fs.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file (default: in-cluster configuration, then $KUBECONFIG)")
+	fs.StringVar(&c.master, "master", "", "Kubernetes API server address, overriding the kubeconfig's")
+
+	fs.StringVar(&c.repoURL, "repo-url", "", "Git repository to sync: https://, ssh://, user@host:path, file:// or a path (required)")
+	fs.StringVar(&c.branch, "branch", "main", "branch to sync (unless -tag or -commit is set)")
+	fs.StringVar(&c.tag, "tag", "", "tag to sync instead of a branch")
+	fs.StringVar(&c.commit, "commit", "", "full commit SHA to sync instead of a branch")
+	fs.StringVar(&c.overlays, "overlays", ".", "comma-separated overlay paths in the repository; globs such as apps/* match folders")
+	fs.StringVar(&c.syncSchedule, "sync-schedule", "@every 30s", `when to sync: a cron spec (seconds optional) or "@every <duration>"`)
+	fs.StringVar(&c.credentialsSecret, "credentials-secret", "", "Secret with the Git credentials (Flux key names), in -controller-namespace or as namespace/name")
+	fs.DurationVar(&c.gitTimeout, "git-timeout", gitsource.DefaultTimeout, "timeout of every Git network call")
+	fs.BoolVar(&c.insecureIgnoreHostKey, "git-insecure-ignore-host-key", false, "accept any SSH host key (tests only; logs a warning)")
+	fs.StringVar(&c.cacheDir, "cache-dir", "", "folder for the Git cache and checkouts (default: a folder under the system temp dir)")
+
+	fs.StringVar(&c.statusBranch, "status-branch", "gitcanary/status", "branch the status ledger is committed to")
+	fs.BoolVar(&c.allowStatusOnSource, "allow-status-on-source-branch", false, "allow -status-branch to be the synced branch")
+	fs.StringVar(&c.commitAuthor, "commit-author", "gitcanary <gitcanary@localhost>", `author of ledger commits, "Name <email>"`)
+	fs.DurationVar(&c.ledgerWindow, "ledger-batch-window", 2*time.Second, "transitions within this window go into one ledger commit")
+	fs.StringVar(&c.signingKeySecret, "signing-key-secret", "", "Secret with an armored OpenPGP private key (key: git.asc) to sign ledger commits")
+	fs.BoolVar(&c.disableLedger, "disable-ledger", false, "do not write the status ledger")
+
+	fs.StringVar(&c.meshProvider, "mesh-provider", v1beta1.DefaultProvider, "mesh provider of canaries without spec.provider: smi:crossover or smi:v1alpha1|v1alpha2|v1alpha3[:mesh]")
+	fs.StringVar(&c.metricsServer, "metrics-server", "http://prometheus:9090", "Prometheus URL for built-in metrics and inline queries")
+	fs.StringVar(&c.selectorLabels, "selector-labels", "app,name,app.kubernetes.io/name", "ordered selector labels that identify a target's pods")
+	fs.StringVar(&c.includeLabelPrefix, "include-label-prefix", "", "comma-separated label prefixes copied to primary objects (* for all)")
+	fs.BoolVar(&c.enableConfigTracking, "enable-config-tracking", true, "track the ConfigMaps and Secrets of targets")
+	fs.DurationVar(&c.minAnalysisInterval, "min-analysis-interval", v1beta1.MinAnalysisInterval, "shortest analysis interval (Flagger's is 10s; lower it only for tests and demos)")
+	fs.IntVar(&c.threadiness, "threadiness", 2, "analysis workers")
+	fs.StringVar(&c.namespace, "namespace", "", "only run canaries of this namespace (default: all)")
+
+	fs.StringVar(&c.slackURL, "slack-url", "", "Slack incoming webhook for canaries without alerts")
+	fs.StringVar(&c.slackToken, "slack-token", "", "Slack bot token (with https://slack.com/api/chat.postMessage)")
+	fs.StringVar(&c.slackProxyURL, "slack-proxy-url", "", "proxy for Slack")
+	fs.StringVar(&c.slackUser, "slack-user", "flagger", "Slack user name")
+	fs.StringVar(&c.slackChannel, "slack-channel", "", "Slack channel")
+	fs.StringVar(&c.msteamsURL, "msteams-url", "", "MS Teams incoming webhook for canaries without alerts (replaces Slack)")
+	fs.StringVar(&c.msteamsProxyURL, "msteams-proxy-url", "", "proxy for MS Teams")
+	fs.StringVar(&c.eventWebhook, "event-webhook", "", "URL receiving every canary event, for canaries without event webhooks")
+	fs.StringVar(&c.clusterName, "cluster-name", "", "cluster name shown in alerts")
+
+	fs.StringVar(&c.controllerNamespace, "controller-namespace", "gitcanary-system", "namespace of the controller: credentials, inventories, leader lease")
+	fs.BoolVar(&c.enableLeaderElection, "enable-leader-election", false, "elect a leader with a Lease, for several replicas")
+	fs.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader Lease (default: -controller-namespace)")
+	fs.StringVar(&c.listenAddr, "listen-address", ":8080", "address of /metrics, /healthz and /readyz")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.zapEncoding, "zap-encoding", "json", "log encoding: json or console")
+}
+
+// loadFile sets the flags that the command line did not set from the YAML config file.
+func (c *controllerConfig) loadFile(fs *flag.FlagSet) error {
+	if c.configFile == "" {
+		return nil
+	}
+	data, err := os.ReadFile(c.configFile)
+	if err != nil {
+		return fmt.Errorf("read config %s: %w", c.configFile, err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(data, &values); err != nil {
+		return fmt.Errorf("decode config %s: %w", c.configFile, err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for key, v := range values {
+		if key == "config" {
+			return fmt.Errorf("config %s: key %q is not allowed in a config file", c.configFile, key)
+		}
+		if fs.Lookup(key) == nil {
+			return fmt.Errorf("config %s: unknown key %q (keys are the controller's flag names)", c.configFile, key)
+		}
+		if set[key] {
+			continue
+		}
+		if err := fs.Set(key, fmt.Sprint(v)); err != nil {
+			return fmt.Errorf("config %s: %s: %w", c.configFile, key, err)
+		}
+	}
+	return nil
+}
+
+// validate checks the settings that cannot wait for the first use.
+func (c *controllerConfig) validate() error {
+	var errs []error
+	if c.repoURL == "" {
+		errs = append(errs, errors.New("-repo-url is required"))
+	}
+	if _, err := v1beta1.ParseProvider(c.meshProvider); err != nil {
+		errs = append(errs, fmt.Errorf("-mesh-provider: %w", err))
+	}
+	if _, err := gitsource.ParseSchedule(c.syncSchedule); err != nil {
+		errs = append(errs, fmt.Errorf("-sync-schedule: %w", err))
+	}
+	if err := c.ref().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("-branch/-tag/-commit: %w", err))
+	}
+	if !c.allowStatusOnSource && !c.disableLedger && c.tag == "" && c.commit == "" && c.statusBranch == c.branch {
+		errs = append(errs, fmt.Errorf("-status-branch %q is the synced branch: set -allow-status-on-source-branch to write the ledger there", c.statusBranch))
+	}
+	if c.threadiness < 1 {
+		errs = append(errs, errors.New("-threadiness must be at least 1"))
+	}
+	switch c.logLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("-log-level %q: want debug, info, warn or error", c.logLevel))
+	}
+	if c.zapEncoding != "json" && c.zapEncoding != "console" {
+		errs = append(errs, fmt.Errorf("-zap-encoding %q: want json or console", c.zapEncoding))
+	}
+	return errors.Join(errs...)
+}
+
+// ref returns what to sync: a tag or commit when given, else the branch.
+func (c *controllerConfig) ref() gitsource.Ref {
+	switch {
+	case c.commit != "":
+		return gitsource.Ref{Commit: c.commit}
+	case c.tag != "":
+		return gitsource.Ref{Tag: c.tag}
+	default:
+		return gitsource.Ref{Branch: c.branch}
+	}
+}
+
+// list splits a comma-separated flag value, dropping empty items.
+func list(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

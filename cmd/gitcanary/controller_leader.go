@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+)
+
+// leaseName is the leader election Lease.
+const leaseName = "gitcanary-leader-election"
+
+// whenLeading runs fn: at once without leader election, otherwise while this process holds the
+// Lease. Losing the Lease ends fn's context and returns an error, so the process exits and a
+// fresh start resumes from the Canaries' status.
+func (c *controller) whenLeading(ctx context.Context, fn func(ctx context.Context) error) error {
+	if !c.cfg.enableLeaderElection {
+		return fn(ctx)
+	}
+	ns := c.cfg.leaderElectionNamespace
+	if ns == "" {
+		ns = c.cfg.controllerNamespace
+	}
+	id, err := os.Hostname()
+	if err != nil {
+		return fmt.Errorf("leader election identity: %w", err)
+	}
+	id = fmt.Sprintf("%s_%d", id, os.Getpid())
+	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, ns, leaseName, c.kube.CoreV1(), c.kube.CoordinationV1(),
+		resourcelock.ResourceLockConfig{Identity: id})
+	if err != nil {
+		return fmt.Errorf("leader election lock %s/%s: %w", ns, leaseName, err)
+	}
+	var runErr error
+	lost := false
+	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+		Lock:            lock,
+		LeaseDuration:   60 * time.Second,
+		RenewDeadline:   15 * time.Second,
+		RetryPeriod:     5 * time.Second,
+		ReleaseOnCancel: true,
+		Name:            leaseName,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(ctx context.Context) {
+				c.log.Info("became the leader", "lease", ns+"/"+leaseName, "identity", id)
+				runErr = fn(ctx)
+			},
+			OnStoppedLeading: func() {
+				lost = ctx.Err() == nil
+			},
+		},
+	})
+	if lost {
+		return fmt.Errorf("lost the leader Lease %s/%s", ns, leaseName)
+	}
+	return runErr
+}

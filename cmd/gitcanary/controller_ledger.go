@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/status/ledger"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// ledgerEventHistory is how many events of a canary wait for its next transition.
+const ledgerEventHistory = 50
+
+// buildLedger creates the status ledger unless it is disabled.
+func (c *controller) buildLedger(ctx context.Context) error {
+	if c.cfg.disableLedger {
+		return nil
+	}
+	remote, err := c.gitRemote(ctx)
+	if err != nil {
+		return err
+	}
+	author, err := mail.ParseAddress(c.cfg.commitAuthor)
+	if err != nil {
+		return fmt.Errorf("-commit-author %q: want \"Name <email>\": %w", c.cfg.commitAuthor, err)
+	}
+	opts := ledger.Options{
+		Branch:            c.cfg.statusBranch,
+		SourceBranch:      c.cfg.branch,
+		AllowSourceBranch: c.cfg.allowStatusOnSource,
+		Window:            c.cfg.ledgerWindow,
+		Author:            ledger.Signature{Name: author.Name, Email: author.Address},
+		Log:               c.log.WithName("ledger"),
+	}
+	if c.cfg.signingKeySecret != "" {
+		data, err := c.secretData(ctx, c.cfg.signingKeySecret)
+		if err != nil {
+			return err
+		}
+		if opts.Signer, err = ledger.NewOpenPGPSigner(data["git.asc"], data["passphrase"]); err != nil {
+			return fmt.Errorf("-signing-key-secret %s: %w", c.cfg.signingKeySecret, err)
+		}
+	}
+	c.ledger, err = ledger.New(remote, opts)
+	if err != nil {
+		return fmt.Errorf("status ledger: %w", err)
+	}
+	c.journal.sink = c.recordTransition
+	return nil
+}
+
+// runLedger commits transitions until ctx ends, then pushes what is left.
+func (c *controller) runLedger(ctx context.Context) error {
+	err := c.ledger.Run(ctx)
+	flushCtx, cancel := context.WithTimeout(context.Background(), c.cfg.gitTimeout)
+	defer cancel()
+	if ferr := c.ledger.Flush(flushCtx); ferr != nil {
+		c.log.Error(ferr, "ledger transitions left unpushed at shutdown", "pending", c.ledger.Pending())
+	}
+	return err
+}
+
+// recordTransition completes a transition with what only the controller knows and queues it.
+func (c *controller) recordTransition(t ledger.Transition) {
+	if c.sourceCommitter != nil {
+		t.SourceCommit, _ = c.sourceCommitter.SourceCommit(t.Namespace, t.Name)
+	}
+	if err := c.ledger.Record(t); err != nil {
+		c.log.Error(err, "ledger did not record a transition", "canary", t.Name+"."+t.Namespace, "phase", t.Phase)
+	}
+}
+
+// journal collects, per canary, the events and metric values of the engine's ticks, and turns
+// each status change the informer sees into a ledger transition carrying them.
+type journal struct {
+	history int
+	sink    func(ledger.Transition)
+	images  func(namespace, deployment string) string
+
+	mu      sync.Mutex
+	events  map[string][]ledger.Event
+	metrics map[string][]ledger.MetricResult
+	last    map[string]v1beta1.CanaryStatus
+}
+
+func newJournal(history int) *journal {
+	return &journal{history: history, events: map[string][]ledger.Event{},
+		metrics: map[string][]ledger.MetricResult{}, last: map[string]v1beta1.CanaryStatus{}}
+}
+
+// recorder wraps the engine's Recorder: every event is also kept for the canary's next transition.
+func (j *journal) recorder(next engine.Recorder) engine.Recorder {
+	return recorderFunc(func(ctx context.Context, c *v1beta1.Canary, eventType, message string) {
+		j.mu.Lock()
+		evs := append(j.events[c.Namespace+"/"+c.Name], ledger.Event{Time: time.Now().UTC(), Type: eventType, Reason: "Synced", Message: message})
+		if len(evs) > j.history {
+			evs = evs[len(evs)-j.history:]
+		}
+		j.events[c.Namespace+"/"+c.Name] = evs
+		j.mu.Unlock()
+		next.Event(ctx, c, eventType, message)
+	})
+}
+
+// telemetry wraps the engine's Telemetry: the metric values of a tick are kept, with their
+// thresholds, for the canary's next transition.
+func (j *journal) telemetry(next engine.Telemetry) engine.Telemetry {
+	return telemetryFunc(func(c *v1beta1.Canary, r engine.TickReport) {
+		if len(r.MetricValues) > 0 && c.Spec.Analysis != nil {
+			var results []ledger.MetricResult
+			for _, m := range c.Spec.Analysis.Metrics {
+				v, ok := r.MetricValues[m.Name]
+				if !ok {
+					continue
+				}
+				results = append(results, metricResult(m, v))
+			}
+			j.mu.Lock()
+			j.metrics[c.Namespace+"/"+c.Name] = results
+			j.mu.Unlock()
+		}
+		next.Record(c, r)
+	})
+}
+
+// metricResult pairs a metric's value with its thresholds. request-duration values arrive in
+// seconds and its thresholds are in milliseconds: the result is in milliseconds.
+func metricResult(m v1beta1.CanaryMetric, v float64) ledger.MetricResult {
+	if m.IsBuiltin() && m.Name == v1beta1.BuiltinRequestDuration {
+		v *= 1000
+	}
+	res := ledger.MetricResult{Name: m.Name, Value: v, Passed: true}
+	switch {
+	case m.ThresholdRange != nil:
+		res.Min, res.Max = m.ThresholdRange.Min, m.ThresholdRange.Max
+	case m.Threshold != 0 && m.IsBuiltin() && m.Name == v1beta1.BuiltinRequestSuccessRate:
+		res.Min = &m.Threshold
+	case m.Threshold != 0:
+		res.Max = &m.Threshold
+	}
+	if (res.Min != nil && v < *res.Min) || (res.Max != nil && v > *res.Max) {
+		res.Passed = false
+	}
+	return res
+}
+
+// watch feeds the journal from the Canary informer: a transition for each change of phase,
+// weight, failed checks, iterations or revision, and for every Canary when the controller starts.
+func (j *journal) watch(inf cache.SharedIndexInformer) {
+	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { j.observe(obj.(*v1beta1.Canary)) },
+		UpdateFunc: func(_, obj any) { j.observe(obj.(*v1beta1.Canary)) },
+		DeleteFunc: func(obj any) {
+			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = d.Obj
+			}
+			if c, ok := obj.(*v1beta1.Canary); ok {
+				j.forget(c.Namespace + "/" + c.Name)
+			}
+		},
+	})
+}
+
+func (j *journal) observe(c *v1beta1.Canary) {
+	if c.Status.Phase == "" {
+		return
+	}
+	key := c.Namespace + "/" + c.Name
+	j.mu.Lock()
+	prev, seen := j.last[key]
+	st := c.Status
+	if seen && prev.Phase == st.Phase && prev.CanaryWeight == st.CanaryWeight && prev.FailedChecks == st.FailedChecks &&
+		prev.Iterations == st.Iterations && prev.LastAppliedSpec == st.LastAppliedSpec {
+		j.mu.Unlock()
+		return
+	}
+	j.last[key] = st
+	t := ledger.Transition{
+		Namespace: c.Namespace, Name: c.Name, Phase: string(st.Phase), Weight: st.CanaryWeight,
+		FailedChecks: st.FailedChecks, TargetRevision: st.LastAppliedSpec, Time: st.LastTransitionTime.Time,
+		Events: j.events[key], Metrics: j.metrics[key],
+	}
+	delete(j.events, key)
+	delete(j.metrics, key)
+	sink, images := j.sink, j.images
+	j.mu.Unlock()
+	if images != nil {
+		if img := images(c.Namespace, c.Spec.TargetRef.Name); img != "" {
+			t.TargetRevision = img
+		}
+	}
+	if sink != nil {
+		sink(t)
+	}
+}
+
+func (j *journal) forget(key string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	delete(j.events, key)
+	delete(j.metrics, key)
+	delete(j.last, key)
+}
+
+// imagesOf returns the images of a Deployment's containers, from the informer cache.
+func imagesOf(store cache.Store) func(namespace, name string) string {
+	return func(namespace, name string) string {
+		obj, ok, err := store.GetByKey(namespace + "/" + name)
+		if err != nil || !ok {
+			return ""
+		}
+		var images []string
+		for _, ctr := range deploymentContainers(obj) {
+			images = append(images, ctr.Image)
+		}
+		return strings.Join(images, ",")
+	}
+}
+
+type recorderFunc func(ctx context.Context, c *v1beta1.Canary, eventType, message string)
+
+func (f recorderFunc) Event(ctx context.Context, c *v1beta1.Canary, eventType, message string) {
+	f(ctx, c, eventType, message)
+}
+
+type telemetryFunc func(c *v1beta1.Canary, r engine.TickReport)
+
+func (f telemetryFunc) Record(c *v1beta1.Canary, r engine.TickReport) { f(c, r) }
+
+func deploymentContainers(obj any) []corev1.Container {
+	d, ok := obj.(*appsv1.Deployment)
+	if !ok {
+		return nil
+	}
+	return d.Spec.Template.Spec.Containers
+}

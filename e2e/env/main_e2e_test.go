@@ -3,9 +3,15 @@
 package env_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/gitcanary/gitcanary/e2e/env"
 )
 
-func TestMain(m *testing.M) { env.Main(m, env.Options{}) }
+func TestMain(m *testing.M) {
+	if pidFile := os.Getenv(killChildEnv); pidFile != "" {
+		os.Exit(runKillChild(pidFile))
+	}
+	env.Main(m, env.Options{})
+}

@@ -7,77 +7,154 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/utils/merkletrie"
 )
 
-// checkout writes the commit's tree to <CacheDir>/checkouts/<sha>, through a temporary directory
-// renamed into place, so a checkout directory is always complete. An existing one is reused.
-func (f *Fetcher) checkout(c *object.Commit) (Checkout, error) {
-	root := filepath.Join(f.opts.CacheDir, "checkouts")
-	co := Checkout{Commit: c.Hash.String(), Ref: f.ref.String(), Dir: filepath.Join(root, c.Hash.String()),
+// The checkout lives in <CacheDir>/tree; <CacheDir>/tree.commit names the commit it holds and
+// exists only while the tree is complete.
+const (
+	treeDir    = "tree"
+	markerFile = "tree.commit"
+)
+
+// checkout makes <CacheDir>/tree hold the commit's files. When the tree holds a commit the cache
+// still has, only the differences between the two trees are written; otherwise the tree is
+// written afresh through a temporary directory.
+func (f *Fetcher) checkout(repo *git.Repository, c *object.Commit) (Checkout, error) {
+	dir := filepath.Join(f.opts.CacheDir, treeDir)
+	marker := filepath.Join(f.opts.CacheDir, markerFile)
+	co := Checkout{Commit: c.Hash.String(), Ref: f.ref.String(), Dir: dir,
 		Time: c.Committer.When, Subject: strings.SplitN(c.Message, "\n", 2)[0]}
-	if exists(co.Dir) {
-		now := time.Now()
-		_ = os.Chtimes(co.Dir, now, now) // newest again, for prune
+	held, _ := os.ReadFile(marker)
+	if string(held) == co.Commit && exists(dir) {
 		return co, nil
 	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	if err := os.Remove(marker); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return Checkout{}, fmt.Errorf("check out %s: %w", co.Commit, err)
 	}
-	f.removeTemporary(root)
-	tmp, err := os.MkdirTemp(root, ".tmp-")
+	var err error
+	if prev, perr := repo.CommitObject(plumbing.NewHash(string(held))); len(held) == 40 && perr == nil && exists(dir) {
+		err = f.update(prev, c, dir)
+	} else {
+		err = f.rewrite(c, dir)
+	}
 	if err != nil {
 		return Checkout{}, fmt.Errorf("check out %s: %w", co.Commit, err)
 	}
-	if err := f.writeTree(c, tmp); err != nil {
-		_ = os.RemoveAll(tmp)
-		return Checkout{}, fmt.Errorf("check out %s: %w", co.Commit, err)
-	}
-	if err := os.Rename(tmp, co.Dir); err != nil {
-		_ = os.RemoveAll(tmp)
+	if err := os.WriteFile(marker, []byte(co.Commit), 0o644); err != nil {
 		return Checkout{}, fmt.Errorf("check out %s: %w", co.Commit, err)
 	}
 	return co, nil
 }
 
-// removeTemporary deletes half-written checkouts left by an interrupted process.
-func (f *Fetcher) removeTemporary(root string) {
-	entries, _ := os.ReadDir(root)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".tmp-") {
-			_ = os.RemoveAll(filepath.Join(root, e.Name()))
-		}
+// rewrite writes the whole tree to a temporary directory and swaps it in.
+func (f *Fetcher) rewrite(c *object.Commit, dir string) error {
+	tmp, err := os.MkdirTemp(f.opts.CacheDir, ".tmp-tree-")
+	if err != nil {
+		return err
 	}
-}
-
-// writeTree writes every file of the commit below dir. Symbolic links are kept when their target
-// stays inside dir and skipped (with a log line) otherwise; submodules are skipped.
-func (f *Fetcher) writeTree(c *object.Commit, dir string) error {
+	defer os.RemoveAll(tmp)
 	tree, err := c.Tree()
 	if err != nil {
 		return err
 	}
-	return tree.Files().ForEach(func(file *object.File) error {
-		target, err := within(dir, file.Name)
+	err = tree.Files().ForEach(func(file *object.File) error {
+		return f.writeFile(tmp, file.Name, file)
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dir)
+}
+
+// update applies the differences between prev and c to dir: deletions first, so a file may
+// become a directory and back.
+func (f *Fetcher) update(prev, c *object.Commit, dir string) error {
+	from, err := prev.Tree()
+	if err != nil {
+		return err
+	}
+	to, err := c.Tree()
+	if err != nil {
+		return err
+	}
+	changes, err := object.DiffTree(from, to)
+	if err != nil {
+		return err
+	}
+	var writes []*object.Change
+	for _, ch := range changes {
+		action, err := ch.Action()
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if action == merkletrie.Insert {
+			writes = append(writes, ch)
+			continue
+		}
+		if err := removeFile(dir, ch.From.Name); err != nil {
 			return err
 		}
-		switch file.Mode {
-		case filemode.Symlink:
-			return f.writeSymlink(dir, target, file)
-		case filemode.Executable:
-			return writeBlob(target, file, 0o755)
-		case filemode.Regular, filemode.Deprecated:
-			return writeBlob(target, file, 0o644)
+		if action == merkletrie.Modify {
+			writes = append(writes, ch)
 		}
-		return nil
-	})
+	}
+	for _, ch := range writes {
+		file, err := to.TreeEntryFile(&ch.To.TreeEntry)
+		if err != nil {
+			return err
+		}
+		if err := f.writeFile(dir, ch.To.Name, file); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeFile deletes one file and the directories it leaves empty.
+func removeFile(dir, name string) error {
+	p, err := within(dir, name)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for parent := filepath.Dir(p); parent != dir; parent = filepath.Dir(parent) {
+		if os.Remove(parent) != nil {
+			break // not empty
+		}
+	}
+	return nil
+}
+
+// writeFile writes one file of the tree below dir. Symbolic links are kept when their target
+// stays inside dir and skipped (with a log line) otherwise; submodules are skipped.
+func (f *Fetcher) writeFile(dir, name string, file *object.File) error {
+	target, err := within(dir, name)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	switch file.Mode {
+	case filemode.Symlink:
+		return f.writeSymlink(dir, target, file)
+	case filemode.Executable:
+		return writeBlob(target, file, 0o755)
+	case filemode.Regular, filemode.Deprecated:
+		return writeBlob(target, file, 0o644)
+	}
+	return nil
 }
 
 // within joins a slash path below dir and refuses paths that leave it.
@@ -108,10 +185,13 @@ func writeBlob(target string, file *object.File, mode os.FileMode) error {
 		return err
 	}
 	defer r.Close()
-	out, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+	out, err := os.OpenFile(target, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
 	if err != nil {
 		return err
 	}
 	_, err = io.Copy(out, r)
-	return errors.Join(err, out.Close())
+	if err = errors.Join(err, out.Close()); err != nil {
+		return err
+	}
+	return os.Chmod(target, mode) // OpenFile keeps the mode of an existing file
 }

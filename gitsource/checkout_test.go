@@ -3,6 +3,8 @@ package gitsource
 import (
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -12,82 +14,143 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// commitWith stores a commit whose root tree holds entries (name → mode and content) plus a
-// sub-directory bin/ with one executable.
-func commitWith(t *testing.T, entries map[string]struct {
+// entry is a file of a test tree.
+type entry struct {
 	mode    filemode.FileMode
 	content string
-}) *object.Commit {
-	t.Helper()
-	st := memory.NewStorage()
-	blob := func(content string) plumbing.Hash {
-		o := st.NewEncodedObject()
+}
+
+// treeBuilder stores commits of nested trees in one memory storage.
+type treeBuilder struct {
+	t  *testing.T
+	st *memory.Storage
+}
+
+func (b treeBuilder) store(v interface {
+	Encode(plumbing.EncodedObject) error
+}) plumbing.Hash {
+	o := b.st.NewEncodedObject()
+	require.NoError(b.t, v.Encode(o))
+	h, err := b.st.SetEncodedObject(o)
+	require.NoError(b.t, err)
+	return h
+}
+
+// tree stores the tree of files (slash paths) and returns its hash.
+func (b treeBuilder) tree(files map[string]entry) plumbing.Hash {
+	sub := map[string]map[string]entry{}
+	t := &object.Tree{}
+	for p, e := range files {
+		if dir, rest, nested := strings.Cut(p, "/"); nested {
+			if sub[dir] == nil {
+				sub[dir] = map[string]entry{}
+			}
+			sub[dir][rest] = e
+			continue
+		}
+		o := b.st.NewEncodedObject()
 		o.SetType(plumbing.BlobObject)
 		w, err := o.Writer()
-		require.NoError(t, err)
-		_, err = w.Write([]byte(content))
-		require.NoError(t, err)
-		require.NoError(t, w.Close())
-		h, err := st.SetEncodedObject(o)
-		require.NoError(t, err)
-		return h
+		require.NoError(b.t, err)
+		_, err = w.Write([]byte(e.content))
+		require.NoError(b.t, err)
+		require.NoError(b.t, w.Close())
+		h, err := b.st.SetEncodedObject(o)
+		require.NoError(b.t, err)
+		t.Entries = append(t.Entries, object.TreeEntry{Name: p, Mode: e.mode, Hash: h})
 	}
-	store := func(v interface {
-		Encode(plumbing.EncodedObject) error
-	}) plumbing.Hash {
-		o := st.NewEncodedObject()
-		require.NoError(t, v.Encode(o))
-		h, err := st.SetEncodedObject(o)
-		require.NoError(t, err)
-		return h
+	for dir, files := range sub {
+		t.Entries = append(t.Entries, object.TreeEntry{Name: dir, Mode: filemode.Dir, Hash: b.tree(files)})
 	}
-	bin := store(&object.Tree{Entries: []object.TreeEntry{{Name: "run", Mode: filemode.Executable, Hash: blob("#!/bin/sh\n")}}})
-	root := &object.Tree{Entries: []object.TreeEntry{{Name: "bin", Mode: filemode.Dir, Hash: bin}}}
-	for name, e := range entries {
-		root.Entries = append(root.Entries, object.TreeEntry{Name: name, Mode: e.mode, Hash: blob(e.content)})
-	}
-	c := &object.Commit{Message: "test", TreeHash: store(sortedTree(root))}
-	h := store(c)
-	got, err := object.GetCommit(st, h)
-	require.NoError(t, err)
-	return got
-}
-
-func sortedTree(t *object.Tree) *object.Tree {
-	for i := range t.Entries {
-		for j := i + 1; j < len(t.Entries); j++ {
-			if t.Entries[j].Name < t.Entries[i].Name {
-				t.Entries[i], t.Entries[j] = t.Entries[j], t.Entries[i]
-			}
+	key := func(e object.TreeEntry) string {
+		if e.Mode == filemode.Dir {
+			return e.Name + "/"
 		}
+		return e.Name
 	}
-	return t
+	sort.Slice(t.Entries, func(i, j int) bool { return key(t.Entries[i]) < key(t.Entries[j]) })
+	return b.store(t)
 }
 
-func TestWriteTreeModesAndSymlinks(t *testing.T) {
-	c := commitWith(t, map[string]struct {
-		mode    filemode.FileMode
-		content string
-	}{
+func (b treeBuilder) commit(files map[string]entry) *object.Commit {
+	h := b.store(&object.Commit{Message: "test", TreeHash: b.tree(files)})
+	c, err := object.GetCommit(b.st, h)
+	require.NoError(b.t, err)
+	return c
+}
+
+// listing describes a directory: path → mode and content (or link target).
+func listing(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
+	require.NoError(t, filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(dir, p)
+		switch {
+		case info.Mode()&os.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			require.NoError(t, err)
+			out[rel] = "link " + target
+		case info.IsDir():
+			out[rel] = "dir"
+		default:
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			out[rel] = info.Mode().Perm().String() + " " + string(b)
+		}
+		return nil
+	}))
+	return out
+}
+
+func TestCheckoutModesAndSymlinks(t *testing.T) {
+	b := treeBuilder{t: t, st: memory.NewStorage()}
+	c := b.commit(map[string]entry{
 		"ok.txt":   {filemode.Regular, "ok"},
+		"bin/run":  {filemode.Executable, "#!/bin/sh\n"},
 		"link-in":  {filemode.Symlink, "ok.txt"},
 		"link-up":  {filemode.Symlink, "../../../etc/passwd"},
 		"link-abs": {filemode.Symlink, "/etc/passwd"},
 	})
-	f := &Fetcher{}
-	dir := t.TempDir()
-	require.NoError(t, f.writeTree(c, dir))
+	f := &Fetcher{opts: FetcherOptions{CacheDir: t.TempDir()}}
+	dir := filepath.Join(f.opts.CacheDir, treeDir)
+	require.NoError(t, f.rewrite(c, dir))
+	require.Equal(t, map[string]string{
+		".": "dir", "bin": "dir", "bin/run": "-rwxr-xr-x #!/bin/sh\n", "ok.txt": "-rw-r--r-- ok", "link-in": "link ok.txt",
+	}, listing(t, dir), "links that leave the checkout are skipped")
+}
 
-	b, err := os.ReadFile(filepath.Join(dir, "link-in"))
-	require.NoError(t, err)
-	require.Equal(t, "ok", string(b))
-	info, err := os.Stat(filepath.Join(dir, "bin", "run"))
-	require.NoError(t, err)
-	require.Equal(t, os.FileMode(0o755), info.Mode().Perm())
-	for _, escaping := range []string{"link-up", "link-abs"} {
-		_, err := os.Lstat(filepath.Join(dir, escaping))
-		require.ErrorIs(t, err, os.ErrNotExist, "%s leaves the checkout and is skipped", escaping)
-	}
+func TestUpdateMatchesAFreshCheckout(t *testing.T) {
+	b := treeBuilder{t: t, st: memory.NewStorage()}
+	before := b.commit(map[string]entry{
+		"README.md":          {filemode.Regular, "v1"},
+		"a":                  {filemode.Regular, "a file that becomes a directory"},
+		"gone/deep/x.yaml":   {filemode.Regular, "x"},
+		"keep/same.yaml":     {filemode.Regular, "same"},
+		"tool.sh":            {filemode.Regular, "echo"},
+		"link":               {filemode.Symlink, "README.md"},
+		"overlays/p/k.yaml":  {filemode.Regular, "p"},
+		"overlays/c/k.yaml":  {filemode.Regular, "c"},
+		"overlays/c/k2.yaml": {filemode.Regular, "c2"},
+	})
+	after := b.commit(map[string]entry{
+		"README.md":         {filemode.Regular, "v2"},
+		"a/now-a-dir.yaml":  {filemode.Regular, "inside"},
+		"keep/same.yaml":    {filemode.Regular, "same"},
+		"tool.sh":           {filemode.Executable, "echo"},
+		"link":              {filemode.Symlink, "keep/same.yaml"},
+		"overlays/p/k.yaml": {filemode.Regular, "p"},
+		"overlays/c/k.yaml": {filemode.Regular, "c changed"},
+		"new.yaml":          {filemode.Regular, "new"},
+	})
+	f := &Fetcher{opts: FetcherOptions{CacheDir: t.TempDir()}}
+	updated := filepath.Join(f.opts.CacheDir, "updated")
+	require.NoError(t, f.rewrite(before, updated))
+	require.NoError(t, f.update(before, after, updated))
+	fresh := filepath.Join(f.opts.CacheDir, "fresh")
+	require.NoError(t, f.rewrite(after, fresh))
+	require.Equal(t, listing(t, fresh), listing(t, updated))
+	require.NoDirExists(t, filepath.Join(updated, "gone"))
+	require.Equal(t, "-rwxr-xr-x echo", listing(t, updated)["tool.sh"])
 }
 
 func TestWithin(t *testing.T) {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,19 +12,17 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-logr/logr"
 )
 
 // FetcherOptions configure a Fetcher.
 type FetcherOptions struct {
-	// CacheDir holds the cache repository and the checkouts. Required; one Fetcher per directory.
+	// CacheDir holds the cache repository and the checkout. Required; one Fetcher per directory.
 	CacheDir string
 	// Depth of each fetch: 0 means 1 (shallow, only the commit itself), a negative value the
 	// full history.
 	Depth int
-	// KeepCheckouts is how many checkout directories stay on disk, newest first; 0 means 2, so
-	// the previous tree stays readable while the new one is rendered.
-	KeepCheckouts int
 	// Log receives one line per new checkout; the zero value discards.
 	Log logr.Logger
 }
@@ -37,8 +33,8 @@ type Checkout struct {
 	Commit string
 	// Ref is what was fetched, such as "branch main".
 	Ref string
-	// Dir holds the commit's files. Treat it as read-only; it is removed once KeepCheckouts newer
-	// checkouts exist.
+	// Dir holds the commit's files until the next Fetch that finds a new commit, which updates
+	// the same directory in place (writing only the files that changed). Treat it as read-only.
 	Dir string
 	// Time is the commit's committer time.
 	Time time.Time
@@ -54,9 +50,11 @@ type Fetcher struct {
 	opts   FetcherOptions
 	log    logr.Logger
 
-	mu   sync.Mutex
-	repo *git.Repository
-	last Checkout
+	mu      sync.Mutex
+	repo    *git.Repository
+	storage *filesystem.Storage
+	last    Checkout
+	fetches int // new commits checked out, for compaction
 }
 
 // NewFetcher checks the remote, the reference and the options; it does no I/O.
@@ -72,9 +70,6 @@ func NewFetcher(remote Remote, ref Ref, opts FetcherOptions) (*Fetcher, error) {
 	}
 	if opts.Depth < 0 {
 		opts.Depth = 0 // go-git: no depth limit
-	}
-	if opts.KeepCheckouts <= 0 {
-		opts.KeepCheckouts = 2
 	}
 	if remote.Log.GetSink() == nil {
 		remote.Log = opts.Log
@@ -107,33 +102,18 @@ func (f *Fetcher) Fetch(ctx context.Context) (Checkout, error) {
 	if commit.Hash.String() == f.last.Commit && exists(f.last.Dir) {
 		return f.last, ErrNoChange
 	}
-	co, err := f.checkout(commit)
+	co, err := f.checkout(repo, commit)
 	if err != nil {
 		return Checkout{}, err
 	}
 	f.last = co
+	if f.fetches++; f.fetches%compactEvery == 0 {
+		if err := f.compact(commit); err != nil {
+			f.log.Error(err, "compact git cache")
+		}
+	}
 	f.log.Info("checked out new commit", "revision", co.Commit, "subject", co.Subject)
-	f.prune()
 	return co, nil
-}
-
-// open opens (or creates) the bare cache repository.
-func (f *Fetcher) open() (*git.Repository, error) {
-	if f.repo != nil {
-		return f.repo, nil
-	}
-	dir := filepath.Join(f.opts.CacheDir, "repo.git")
-	repo, err := git.PlainOpen(dir)
-	if err != nil {
-		if err := os.RemoveAll(dir); err != nil {
-			return nil, fmt.Errorf("reset cache %s: %w", dir, err)
-		}
-		if repo, err = git.PlainInit(dir, true); err != nil {
-			return nil, fmt.Errorf("create cache %s: %w", dir, err)
-		}
-	}
-	f.repo = repo
-	return repo, nil
 }
 
 // resolve fetches the reference and returns the commit it names.
@@ -196,43 +176,6 @@ func peel(repo *git.Repository, h plumbing.Hash) (*object.Commit, error) {
 		return nil, fmt.Errorf("read commit %s: %w", h, err)
 	}
 	return c, nil
-}
-
-// prune removes checkout directories beyond the newest KeepCheckouts, never the current one.
-func (f *Fetcher) prune() {
-	root := filepath.Join(f.opts.CacheDir, "checkouts")
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
-	type dir struct {
-		path string
-		mod  time.Time
-	}
-	var dirs []dir
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil || !e.IsDir() {
-			continue
-		}
-		p := filepath.Join(root, e.Name())
-		if strings.HasPrefix(e.Name(), ".tmp-") || p == f.last.Dir {
-			continue
-		}
-		dirs = append(dirs, dir{p, info.ModTime()})
-	}
-	for len(dirs) > f.opts.KeepCheckouts-1 {
-		oldest := 0
-		for i := range dirs {
-			if dirs[i].mod.Before(dirs[oldest].mod) {
-				oldest = i
-			}
-		}
-		if err := os.RemoveAll(dirs[oldest].path); err != nil {
-			f.log.Error(err, "remove old checkout", "dir", dirs[oldest].path)
-		}
-		dirs = append(dirs[:oldest], dirs[oldest+1:]...)
-	}
 }
 
 func exists(p string) bool {

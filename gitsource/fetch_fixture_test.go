@@ -55,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func newIdentity(t *testing.T) ([]byte, ssh.Signer) {
+func newIdentity(t testing.TB) ([]byte, ssh.Signer) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
@@ -107,15 +107,20 @@ func (f *fixture) sshRemote() Remote {
 	return Remote{URL: f.srv.SSHURL("app"), Auth: Auth{Identity: f.identityPEM, KnownHosts: f.srv.KnownHosts()}}
 }
 
-func testContext(t *testing.T) context.Context {
+func testContext(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func newTestFetcher(t *testing.T, r Remote, ref Ref) *Fetcher {
+func newTestFetcher(t testing.TB, r Remote, ref Ref) *Fetcher {
 	t.Helper()
-	f, err := NewFetcher(r, ref, FetcherOptions{CacheDir: t.TempDir()})
+	return newTestFetcherIn(t, r, ref, t.TempDir())
+}
+
+func newTestFetcherIn(t testing.TB, r Remote, ref Ref, cacheDir string) *Fetcher {
+	t.Helper()
+	f, err := NewFetcher(r, ref, FetcherOptions{CacheDir: cacheDir})
 	require.NoError(t, err)
 	return f
 }

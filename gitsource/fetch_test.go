@@ -1,6 +1,7 @@
 package gitsource
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -38,20 +39,25 @@ func TestFetchFollowsTheBranchOverEveryTransport(t *testing.T) {
 			require.ErrorIs(t, err, ErrNoChange)
 			require.Equal(t, first, again)
 
-			next := fx.commit(t, map[string]string{"README.md": "app v2 " + tt.name + "\n"})
+			next := fx.commit(t, map[string]string{"README.md": "app v2 " + tt.name + "\n", "scripts/run.sh": "",
+				"scripts/new/tool.sh": "echo\n"})
 			second, err := f.Fetch(ctx)
 			require.NoError(t, err)
 			require.Equal(t, next, second.Commit)
-			require.NotEqual(t, first.Dir, second.Dir)
+			require.Equal(t, first.Dir, second.Dir, "the tree is updated in place")
 			require.Equal(t, "app v2 "+tt.name+"\n", readCheckout(t, second, "README.md"))
-			require.DirExists(t, first.Dir, "the previous checkout stays while the new one is used")
+			require.Equal(t, "echo\n", readCheckout(t, second, "scripts/new/tool.sh"))
+			require.NoFileExists(t, filepath.Join(second.Dir, "scripts", "run.sh"), "deleted files go")
+			require.Equal(t, "kind: Deployment\n", readCheckout(t, second, "base/deploy.yaml"))
 
-			fx.commit(t, map[string]string{"README.md": "app v3 " + tt.name + "\n"})
-			third, err := f.Fetch(ctx)
+			// A new fetcher on the same cache (a restart) finds the tree and updates it.
+			third := fx.commit(t, map[string]string{"scripts/new/tool.sh": "", "README.md": "app v3\n"})
+			restarted := newTestFetcherIn(t, tt.remote(fx), Ref{Branch: "main"}, f.opts.CacheDir)
+			co, err := restarted.Fetch(ctx)
 			require.NoError(t, err)
-			require.NoDirExists(t, first.Dir, "checkouts beyond KeepCheckouts are removed")
-			require.DirExists(t, second.Dir)
-			require.DirExists(t, third.Dir)
+			require.Equal(t, third, co.Commit)
+			require.Equal(t, "app v3\n", readCheckout(t, co, "README.md"))
+			require.NoDirExists(t, filepath.Join(co.Dir, "scripts"), "emptied directories go")
 		})
 	}
 }
@@ -214,4 +220,33 @@ func silentListener(t *testing.T) string {
 func port(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
 	return p
+}
+
+func TestCacheIsCompacted(t *testing.T) {
+	fx := newFixture(t)
+	f := newTestFetcher(t, fx.httpRemote(), Ref{Branch: "main"})
+	ctx := testContext(t)
+	packs := func() int {
+		m, err := filepath.Glob(filepath.Join(f.opts.CacheDir, cacheRepo, "objects", "pack", "*.pack"))
+		require.NoError(t, err)
+		return len(m)
+	}
+	var last Checkout
+	for i := range compactEvery + 3 {
+		fx.commit(t, map[string]string{"n.txt": fmt.Sprint(i)})
+		co, err := f.Fetch(ctx)
+		require.NoError(t, err)
+		last = co
+		if i == compactEvery-2 {
+			require.Equal(t, compactEvery-1, packs(), "one pack per fetch until compaction")
+		}
+	}
+	require.Equal(t, 4, packs(), "the compacted pack and one per fetch since")
+	require.Equal(t, fmt.Sprint(compactEvery+2), readCheckout(t, last, "n.txt"))
+	require.Equal(t, "app\n", readCheckout(t, last, "README.md"))
+	_, err := f.Fetch(ctx)
+	require.ErrorIs(t, err, ErrNoChange)
+	shallow, err := f.repo.Storer.Shallow()
+	require.NoError(t, err)
+	require.NotEmpty(t, shallow)
 }

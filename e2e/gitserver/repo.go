@@ -1,6 +1,7 @@
 package gitserver
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -68,9 +69,26 @@ func (s *Server) repo(name string) (*repo, error) {
 	if _, err := os.Stat(filepath.Join(dir, "config")); err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", n, ErrRepoNotFound)
 	}
-	r := &repo{name: n, storage: filesystem.NewStorage(osfs.New(dir), cache.NewObjectLRUDefault())}
+	// Pack files stay open (up to 64) instead of being reopened for every object read.
+	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRUDefault(),
+		filesystem.Options{ExclusiveAccess: true, MaxOpenDescriptors: 64})
+	r := &repo{name: n, storage: st}
 	s.repos[n] = r
 	return r, nil
+}
+
+// closeRepos closes the open pack files of every repository.
+func (s *Server) closeRepos() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for n, r := range s.repos {
+		r.mu.Lock()
+		errs = append(errs, r.storage.Close())
+		r.mu.Unlock()
+		delete(s.repos, n)
+	}
+	return errors.Join(errs...)
 }
 
 // CreateRepo creates an empty bare repository whose HEAD names branch (default "main").

@@ -162,7 +162,7 @@ func (s *Server) Close() error {
 	if errors.Is(err, ErrNotRunning) {
 		err = nil
 	}
-	return errors.Join(err, s.cleanup())
+	return errors.Join(err, s.closeRepos(), s.cleanup())
 }
 
 func (s *Server) cleanup() error {

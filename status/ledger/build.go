@@ -122,6 +122,7 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 	s := l.repo.Storer
 	files := map[string]plumbing.Hash{}
 	ours := map[string]bool{}
+	cache := make(map[string]Row, len(existing))
 	var rows []Row
 	for _, c := range changes {
 		b, err := marshalStatus(c.status)
@@ -134,9 +135,10 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 		}
 		files[statusPath(c.status.Namespace, c.status.Name)] = h
 		ours[c.key] = true
-		rows = append(rows, rowOf(c.status))
+		row := rowOf(c.status)
+		cache[h.String()] = row // the next commit finds this file on the branch
+		rows = append(rows, row)
 	}
-	cache := make(map[string]Row, len(existing))
 	for _, e := range existing {
 		if ours[e.namespace+"/"+e.name] {
 			continue

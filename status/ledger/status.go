@@ -107,7 +107,7 @@ func shortSHA(sha string) string {
 	return sha
 }
 
-// cell makes a value safe inside a Markdown table cell.
-func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
-}
+// cellEscaper makes a value safe inside a Markdown table cell.
+var cellEscaper = strings.NewReplacer("|", `\|`, "\n", " ")
+
+func cell(s string) string { return cellEscaper.Replace(s) }

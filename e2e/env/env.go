@@ -87,8 +87,8 @@ type Env struct {
 }
 
 // Start starts a new environment and returns when every component is healthy and the fake
-// node is Ready. On error everything started is stopped again; the run directory is kept
-// and the error says where it is.
+// node is Ready. On error everything started is stopped again, the component logs are
+// written to Options.Log, and the run directory is kept (the error says where).
 func Start(ctx context.Context, opts Options) (*Env, error) {
 	begin := time.Now()
 	opts = withDefaults(opts)
@@ -106,6 +106,7 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if err := e.start(ctx); err != nil {
 		e.opts.KeepDir = true
 		_ = e.Stop()
+		e.DumpLogs(opts.Log)
 		return nil, fmt.Errorf("start e2e environment (logs in %s): %w", dir, err)
 	}
 	e.StartDuration = time.Since(begin)

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the e2e environment's tool binaries into a git-ignored cache folder.
 #
-#   e2e/tools/build.sh [CACHE_DIR]        (default: <repo>/.cache/tools)
+#   e2e/tools/build.sh [CACHE_DIR [TOOL...]]   (default: <repo>/.cache/tools, every tool;
+#                                               tools: etcd kwok hey prometheus kube)
 #
 # Every tool lives in its own Go module under e2e/tools/<name>/ (pinned versions, go.sum
 # committed). A tool is rebuilt only when its go.mod, go.sum or this script changed: the stamp
 # file .cache/tools/stamps/<name>-<version>-<hash> records a finished build, so a second run is
 # a no-op. Prometheus is taken from PATH when a system prometheus >= 2.40 is installed (Debian
-# bookworm ships 2.42); otherwise it is built from its own tools module.
+# bookworm ships 2.42); otherwise, or with E2E_BUILD_PROMETHEUS=1, it is built from its own
+# tools module (about 5 min cold) and the harness prefers that binary.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -140,7 +142,7 @@ system_prometheus() {
 
 build_prometheus() {
 	local v stamp start
-	if system_prometheus; then
+	if [[ -z "${E2E_BUILD_PROMETHEUS:-}" ]] && system_prometheus; then
 		log "prometheus: using $(command -v prometheus) ($(prometheus --version 2>&1 | head -n1))"
 		return
 	fi
@@ -150,14 +152,27 @@ build_prometheus() {
 		log "prometheus ${v} up to date"
 		return
 	fi
-	log "building prometheus ${v} (no prometheus >= 2.40 on PATH)"
+	log "building prometheus ${v} (no prometheus >= 2.40 on PATH, or E2E_BUILD_PROMETHEUS set)"
 	start=$(date +%s)
-	(cd "${here}/prometheus" && go build -ldflags "-s -w" -o "${bin}/prometheus" github.com/prometheus/prometheus/cmd/prometheus)
+	# Prometheus 3.x tags its Go module v0.3MM.P for release 3.MM.P.
+	local release="${v}"
+	if [[ "${v}" =~ ^v0\.3([0-9][0-9])\.([0-9]+)$ ]]; then
+		release="3.$((10#${BASH_REMATCH[1]})).${BASH_REMATCH[2]}"
+	fi
+	(cd "${here}/prometheus" && go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${release} -X github.com/prometheus/common/version.Revision=${v}" \
+		-o "${bin}/prometheus" github.com/prometheus/prometheus/cmd/prometheus)
 	finish prometheus "${stamp}" "${start}"
 }
 
-build_etcd
-build_kwok
-build_hey
-build_prometheus
-build_kube
+shift $(($# > 0 ? 1 : 0))
+for tool in "${@:-etcd kwok hey prometheus kube}"; do
+	for t in ${tool}; do
+		case "${t}" in
+		etcd | kwok | hey | prometheus | kube) "build_${t}" ;;
+		*)
+			log "unknown tool ${t}"
+			exit 2
+			;;
+		esac
+	done
+done

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/gitcanary/gitcanary/e2e/loadtester"
 	"github.com/gitcanary/gitcanary/e2e/meshsim"
@@ -29,14 +30,17 @@ type handlers struct {
 }
 
 // swappable is an http.Handler set once its target exists; until then it answers 503.
-type swappable struct{ h http.Handler }
+type swappable struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swappable) set(h http.Handler) { s.h.Store(&h) }
 
 func (s *swappable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.h == nil {
+	h := s.h.Load()
+	if h == nil {
 		http.Error(w, "e2e environment is starting", http.StatusServiceUnavailable)
 		return
 	}
-	s.h.ServeHTTP(w, r)
+	(*h).ServeHTTP(w, r)
 }
 
 // listen opens the loopback listeners of the in-process parts so their URLs are known
@@ -109,10 +113,10 @@ func (e *Env) startMesh(ctx, runCtx context.Context) error {
 		PrometheusName: {Port: PrometheusPort, Handler: meshsim.ForwardTo(trimScheme(e.PrometheusURL))},
 	}, e.opts.DefaultNamespace)
 
-	e.handlers.mesh.h = sim.IngressHandler()
-	e.handlers.metrics.h = sim.MetricsHandler()
-	e.handlers.loadtester.h = e.LoadTester
-	e.handlers.proxy.h = proxy
+	e.handlers.mesh.set(sim.IngressHandler())
+	e.handlers.metrics.set(sim.MetricsHandler())
+	e.handlers.loadtester.set(e.LoadTester)
+	e.handlers.proxy.set(proxy)
 	return nil
 }
 

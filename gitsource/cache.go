@@ -76,8 +76,8 @@ func initBare(dir string) (*git.Repository, *filesystem.Storage, error) {
 // fetch, over the life of the controller.
 func (f *Fetcher) compact(c *object.Commit) error {
 	ref, err := f.repo.Reference(f.ref.localName(), false)
-	if err != nil {
-		return err
+	if err != nil { // a pinned commit found by fetching every branch
+		ref = plumbing.NewHashReference(f.ref.localName(), c.Hash)
 	}
 	objects := []plumbing.Hash{}
 	if ref.Hash() != c.Hash {
@@ -149,4 +149,17 @@ func writePack(repo *git.Repository, st *filesystem.Storage, objects []plumbing.
 		return errors.Join(err, w.Close())
 	}
 	return w.Close()
+}
+
+// Close releases the pack files the cache keeps open. The Fetcher can be used again afterwards;
+// it reopens the cache.
+func (f *Fetcher) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.storage == nil {
+		return nil
+	}
+	err := f.storage.Close()
+	f.repo, f.storage = nil, nil
+	return err
 }

@@ -11,8 +11,9 @@
 //     contain credentials: URLs are redacted and secret values scrubbed, and the go-git error is
 //     not kept in the chain.
 //   - Fetcher: fetches a branch, tag or commit (shallow by default) into a bare cache repository
-//     and writes the commit's tree to a checkout directory; a fetch that finds the same commit
-//     returns ErrNoChange and writes nothing.
+//     and checks the commit's tree out into a directory, writing only the files that changed
+//     since the previous commit; a fetch that finds the same commit returns ErrNoChange and
+//     writes nothing. The cache is compacted every few commits; Close releases its open files.
 //   - Scheduler: runs a sync on a cron schedule (seconds optional, descriptors such as
 //     "@every 30s") and on Trigger, never two syncs at once, with an injected clock.
 //   - Detector: change detection by the digest of each overlay's rendered output (the digest

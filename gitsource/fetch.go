@@ -83,7 +83,7 @@ func NewFetcher(remote Remote, ref Ref, opts FetcherOptions) (*Fetcher, error) {
 
 // Fetch brings the reference up to date in the cache. When it still points at the commit of the
 // last checkout, Fetch returns that checkout and ErrNoChange without touching the tree; otherwise
-// it writes the new commit's tree to a fresh directory and returns it. Every network call is
+// it updates the checkout directory to the new commit and returns it. Every network call is
 // bounded by the remote's timeout and by ctx.
 func (f *Fetcher) Fetch(ctx context.Context) (Checkout, error) {
 	f.mu.Lock()

@@ -249,4 +249,8 @@ func TestCacheIsCompacted(t *testing.T) {
 	shallow, err := f.repo.Storer.Shallow()
 	require.NoError(t, err)
 	require.NotEmpty(t, shallow)
+	require.NoError(t, f.Close())
+	require.NoError(t, f.Close(), "closing twice is fine")
+	_, err = f.Fetch(ctx)
+	require.ErrorIs(t, err, ErrNoChange, "the cache reopens after Close")
 }

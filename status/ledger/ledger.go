@@ -17,7 +17,9 @@ const DefaultBranch = "gitcanary/status"
 
 // Signature names the author and committer of ledger commits.
 type Signature struct {
-	Name  string
+	// Name of the author.
+	Name string
+	// Email of the author.
 	Email string
 }
 

@@ -13,12 +13,18 @@ import (
 // Row is one canary in the STATUS.md table and in `gitcanary status`: the columns of
 // `kubectl get canaries` plus the source commit.
 type Row struct {
-	Namespace          string
-	Name               string
-	Status             string
-	Weight             int
+	// Namespace of the Canary.
+	Namespace string
+	// Name of the Canary.
+	Name string
+	// Status is the phase, as in the STATUS column of kubectl.
+	Status string
+	// Weight routed to the canary.
+	Weight int
+	// LastTransitionTime of the canary's status.
 	LastTransitionTime time.Time
-	Source             string
+	// Source is the short source commit.
+	Source string
 }
 
 // rowOf is the table row of a status.

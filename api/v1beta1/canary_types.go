@@ -206,6 +206,7 @@ type CanaryService struct {
 	TrafficDistribution *string `json:"trafficDistribution,omitempty"`
 
 	// PortDiscovery adds every container port of the target to the generated Services.
+	// +optional
 	PortDiscovery bool `json:"portDiscovery"`
 
 	// Headless makes the generated Services headless (clusterIP: None).

@@ -12,6 +12,8 @@ import (
 )
 
 // ValidationError lists every problem found in one object.
+//
+// +kubebuilder:object:generate=false
 type ValidationError struct {
 	// Kind, Namespace and Name identify the object.
 	Kind, Namespace, Name string

@@ -55,6 +55,9 @@ type Client struct {
 	timeout     time.Duration
 	secrets     []string
 	log         logr.Logger
+	// local is true for file:// repositories, served in-process by go-git's server, which
+	// cannot answer shallow fetches (and gains nothing from them).
+	local bool
 }
 
 // NewClient checks the Remote (scheme, and credentials that fit it) and prepares the transport
@@ -93,7 +96,7 @@ func NewClient(r Remote) (*Client, error) {
 			c.log.Info("WARNING: ssh host key checking is disabled for this repository (insecure)")
 		}
 	case "file":
-		c.url = r.URL
+		c.url, c.local = r.URL, true
 	default:
 		return nil, fmt.Errorf("%w: %s: scheme %q is not supported", ErrInvalidURL, c.display, ep.Protocol)
 	}
@@ -157,6 +160,9 @@ func (c *Client) ensureRemote(repo *git.Repository) error {
 func (c *Client) Fetch(ctx context.Context, repo *git.Repository, depth int, specs ...config.RefSpec) error {
 	if err := c.ensureRemote(repo); err != nil {
 		return err
+	}
+	if c.local {
+		depth = 0
 	}
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()

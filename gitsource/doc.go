@@ -25,6 +25,7 @@
 // status ledger (package status/ledger), which owns what it writes. It has no Kubernetes client:
 // the controller reads the Secret and hands its data to AuthFromSecretData.
 //
-// file:// uses go-git's file transport, which runs the git-upload-pack program of a Git
-// installation; HTTP(S) and SSH are pure Go.
+// Every transport is pure Go: file:// repositories are served by go-git's in-process server
+// (transport.go) rather than its default file transport, which runs a Git installation's
+// git-upload-pack program.
 package gitsource

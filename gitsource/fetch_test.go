@@ -254,3 +254,13 @@ func TestCacheIsCompacted(t *testing.T) {
 	_, err = f.Fetch(ctx)
 	require.ErrorIs(t, err, ErrNoChange, "the cache reopens after Close")
 }
+
+// TestFetchFileNeedsNoGitInstallation: file:// is served in-process; gitcanary never runs git.
+func TestFetchFileNeedsNoGitInstallation(t *testing.T) {
+	fx := newFixture(t)
+	t.Setenv("PATH", t.TempDir())
+	f := newTestFetcher(t, Remote{URL: fx.srv.FileURL("app")}, Ref{Branch: "main"})
+	co, err := f.Fetch(testContext(t))
+	require.NoError(t, err)
+	require.Equal(t, "app\n", readCheckout(t, co, "README.md"))
+}

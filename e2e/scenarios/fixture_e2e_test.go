@@ -5,10 +5,10 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"

@@ -51,6 +51,7 @@ func TestBootstrap(t *testing.T) {
 		return d.Spec.Replicas != nil && *d.Spec.Replicas == 0, "replicas " + replicas(d.Spec.Replicas)
 	})
 	require.NotEmpty(t, c.Status.LastPromotedSpec)
+	require.Contains(t, s.kubeEvents(), "Initialization done! podinfo."+s.ns)
 	require.Contains(t, s.events(), "Initialization done! podinfo."+s.ns)
 
 	// And nothing else was generated: the overlay's objects plus the seed's generated list

@@ -59,6 +59,7 @@ func (s *scenario) startController(extra ...string) *controllerProcess {
 	p := &controllerProcess{cmd: cmd, logPath: logPath, metricsURL: "http://" + addr, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(p.done) }()
 	s.ctrl = p
+	s.ctrls = append(s.ctrls, p)
 	s.t.Cleanup(func() {
 		p.stop()
 		if s.t.Failed() {

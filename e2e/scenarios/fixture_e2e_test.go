@@ -4,6 +4,7 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,6 +49,8 @@ type scenario struct {
 	dyn     dynamic.Interface
 	flagger *client.Client
 	ctrl    *controllerProcess
+	// ctrls are every controller process of the scenario, oldest first.
+	ctrls []*controllerProcess
 	// interval is the canary's analysis interval in this scenario.
 	interval string
 }
@@ -197,8 +200,25 @@ func (s *scenario) waitPhase(phase v1beta1.CanaryPhase, timeout time.Duration) *
 	return c
 }
 
-// events returns the messages of the Canary's Kubernetes events, oldest first, with their type.
+// events returns the canary's events as the controllers logged them, in order and with
+// repeats (kubectl logs deploy/gitcanary | jq .msg): the Kubernetes Events of a canary merge
+// repeated messages into one object, so they cannot show order or count.
 func (s *scenario) events() []string {
+	var out []string
+	for _, p := range s.ctrls {
+		for _, line := range strings.Split(p.log(), "\n") {
+			var entry struct{ Logger, Msg, Canary string }
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Logger == "events" && entry.Canary == "podinfo."+s.ns {
+				out = append(out, entry.Msg)
+			}
+		}
+	}
+	return out
+}
+
+// kubeEvents returns the messages of the Canary's Kubernetes events (reason Synced or
+// InvalidSpec), oldest first, each message once.
+func (s *scenario) kubeEvents() []string {
 	list, err := s.kube.CoreV1().Events(s.ns).List(s.ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Canary,involvedObject.name=podinfo"})
 	require.NoError(s.t, err)
 	items := list.Items

@@ -67,6 +67,11 @@ func TestPromotion(t *testing.T) {
 		"Promotion completed! Scaling down "+key,
 	)
 	requireInOrder(t, s.events(), want)
+	require.Subset(t, s.kubeEvents(), want, "kubectl describe canary shows them too")
+
+	// And kubectl and the status branch say the same
+	s.thenKubectlShowsCanary("Succeeded")
+	s.thenLedgerMatches("Initialized", "Progressing", "Promoting", "Finalising", "Succeeded")
 }
 
 // requireInOrder checks that want appears in got as a subsequence.

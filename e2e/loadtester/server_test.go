@@ -138,3 +138,16 @@ func TestGates(t *testing.T) {
 		}
 	}
 }
+
+// Commands are looked up in the PATH of their own environment, as the harness puts kubectl
+// and hey there.
+func TestCommandsUseThePathOfTheirEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "kubectl"), []byte("#!/bin/sh\necho fake kubectl \"$@\"\n"), 0o755))
+	s := newServer(t, Options{Env: []string{"PATH=" + dir + ":" + os.Getenv("PATH")}})
+	rec := post(t, s, "/", payload(t, "test", map[string]string{"type": "kubectl", "cmd": "get pods -n test", "returnCmdOutput": "true"}))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "fake kubectl get pods -n test\n", rec.Body.String())
+	rec = post(t, s, "/", payload(t, "test", map[string]string{"type": "bash", "cmd": "kubectl version", "returnCmdOutput": "true"}))
+	require.Equal(t, "fake kubectl version\n", rec.Body.String())
+}

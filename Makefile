@@ -8,7 +8,7 @@ PKGS := ./...
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 .PHONY: build
 build: ## Build the gitcanary binary into ./bin
@@ -41,5 +41,9 @@ unit: ## Unit and component tests (no cluster needed)
 
 .PHONY: test
 test: unit e2e ## All tests: unit, component, then e2e on the local environment
+
+.PHONY: demo
+demo: tools ## Run the seed walkthrough on a local environment (KEEP=1 keeps it running, INTERVAL=3s)
+	$(GO) run ./e2e/demo
 
 -include e2e/e2e.mk

@@ -4,10 +4,7 @@ package scenarios
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +16,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/e2e/env"
 	"github.com/gitcanary/gitcanary/e2e/gitserver"
+	"github.com/gitcanary/gitcanary/e2e/walkthrough"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,11 +28,11 @@ import (
 )
 
 const (
-	repoName     = "fleet"
-	overlayPath  = "apps/podinfo"
-	gitUser      = "gitcanary"
-	gitPassword  = "e2e-s3cret-password"
-	statusBranch = "gitcanary/status"
+	overlayPath = walkthrough.OverlayPath
+	gitUser     = "gitcanary"
+	gitPassword = "e2e-s3cret-password"
+	// repoRoot is the gitcanary repository, seen from this package.
+	repoRoot = "../.."
 )
 
 // scenario is one test's world: a namespace, a Git repository with the podinfo overlay, and a
@@ -48,127 +46,82 @@ type scenario struct {
 	kube    kubernetes.Interface
 	dyn     dynamic.Interface
 	flagger *client.Client
-	ctrl    *controllerProcess
-	// ctrls are every controller process of the scenario, oldest first.
-	ctrls []*controllerProcess
+	// ctrl is the running controller; ctrls every controller of the scenario, oldest first.
+	ctrl  *walkthrough.Controller
+	ctrls []*walkthrough.Controller
 	// interval is the canary's analysis interval in this scenario.
 	interval string
 }
 
-// given starts a scenario: a namespace, a Git server with basic auth holding the podinfo
-// example overlay (adapted to the namespace and a short interval), and the Git credentials
-// Secret. It does not start the controller.
+// installCRDs installs the flagger.app CRDs once per test binary.
+var (
+	installCRDs    sync.Once
+	installCRDsErr error
+)
+
+// given starts a scenario: a namespace, a Git server with basic auth and an empty repository,
+// and the Git credentials Secret. It does not push or start the controller.
 func given(t *testing.T) *scenario {
 	e := env.Get(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
-	installCRDs.Do(func() { installCRDsErr = applyCRDs(ctx, e) })
-	require.NoError(t, installCRDsErr, "install the CRDs of manifests/crds")
+	installCRDs.Do(func() { installCRDsErr = walkthrough.InstallCRDs(ctx, e, repoRoot) })
+	require.NoError(t, installCRDsErr)
 	s := &scenario{t: t, ctx: ctx, env: e, ns: e.Namespace(t), kube: e.Client(), interval: "3s"}
 	var err error
 	s.dyn, err = dynamic.NewForConfig(e.RESTConfig())
 	require.NoError(t, err)
 	s.flagger, err = client.New(e.RESTConfig())
 	require.NoError(t, err)
-
-	s.git, err = gitserver.Start(gitserver.Options{Username: gitUser, Password: gitPassword, DenyNonFastForwards: true})
+	s.git, err = walkthrough.StartGit(ctx, s.kube, s.ns, gitUser, gitPassword)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.git.Close() })
-	require.NoError(t, s.git.CreateRepo(repoName, "main"))
-	_, err = s.kube.CoreV1().Secrets(s.ns).Create(ctx, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "gitcanary-git", Namespace: s.ns},
-		Data:       map[string][]byte{"username": []byte(gitUser), "password": []byte(gitPassword)},
-	}, metav1.CreateOptions{})
-	require.NoError(t, err)
 	return s
 }
 
-// installCRDs installs the flagger.app CRDs once per test binary, as kubectl apply -k
-// manifests/install would.
-var (
-	installCRDs    sync.Once
-	installCRDsErr error
-)
-
-func applyCRDs(ctx context.Context, e *env.Env) error {
-	files, err := filepath.Glob("../../manifests/crds/flagger.app_*.yaml")
-	if err != nil || len(files) != 3 {
-		return fmt.Errorf("find the CRDs: %v (%d files)", err, len(files))
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		if err := e.ApplyCRD(ctx, data); err != nil {
-			return fmt.Errorf("apply %s: %w", f, err)
-		}
-	}
-	return nil
-}
-
-// podinfoOverlay returns the files of manifests/examples/podinfo, adapted to the scenario: the
-// namespace and the in-cluster host names are the scenario's, the analysis interval is short,
-// and the Namespace object is left out (the test owns the namespace).
-func (s *scenario) podinfoOverlay() map[string][]byte {
-	files := map[string][]byte{}
-	dir := "../../manifests/examples/podinfo"
-	entries, err := os.ReadDir(dir)
+// podinfoOverlay returns manifests/examples/podinfo adapted to the scenario's namespace and
+// interval.
+func (s *scenario) podinfoOverlay() walkthrough.Overlay {
+	o, err := walkthrough.PodinfoOverlay(repoRoot, s.ns, s.interval)
 	require.NoError(s.t, err)
-	for _, e := range entries {
-		if e.Name() == "namespace.yaml" {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		require.NoError(s.t, err)
-		text := string(data)
-		text = strings.ReplaceAll(text, "  - namespace.yaml\n", "")
-		text = strings.ReplaceAll(text, "namespace: test", "namespace: "+s.ns)
-		text = strings.ReplaceAll(text, ".test", "."+s.ns)
-		text = strings.ReplaceAll(text, "interval: 1m", "interval: "+s.interval)
-		files[overlayPath+"/"+e.Name()] = []byte(text)
-	}
-	return files
+	return o
 }
 
-// push commits files to main, as a user's git push, and returns the commit.
-func (s *scenario) push(message string, files map[string][]byte) string {
-	sha, err := s.git.CommitFiles(s.ctx, repoName, "main", gitserver.Change{Files: files, Message: message, Author: "Dev <dev@example.com>"})
+// push commits the overlay to main, as a user's git push, and returns the commit.
+func (s *scenario) push(message string, o walkthrough.Overlay) string {
+	sha, err := walkthrough.Push(s.ctx, s.git, message, o)
 	require.NoError(s.t, err)
 	return sha
 }
 
-// pushOverlayEdit rewrites one file of the overlay with edit and pushes it.
-func (s *scenario) pushOverlayEdit(message, file string, edit func(string) string) string {
-	files := s.podinfoOverlay()
-	name := overlayPath + "/" + file
-	files[name] = []byte(edit(string(files[name])))
-	return s.push(message, files)
-}
-
-// setImage returns an edit of deployment.yaml that sets podinfo's image tag and, optionally,
-// environment variables of the mesh simulator's podinfo (PODINFO_FAULT, …).
-func setImage(tag string, env ...string) func(string) string {
-	return func(text string) string {
-		text = strings.Replace(text, "ghcr.io/stefanprodan/podinfo:6.0.0", "ghcr.io/stefanprodan/podinfo:"+tag, 1)
-		if len(env) > 0 {
-			var extra strings.Builder
-			for i := 0; i+1 < len(env); i += 2 {
-				extra.WriteString("            - name: " + env[i] + "\n              value: \"" + env[i+1] + "\"\n")
-			}
-			text = strings.Replace(text, "          env:\n", "          env:\n"+extra.String(), 1)
+// startController runs the gitcanary binary against the scenario's repository and namespace;
+// a failing test prints its log.
+func (s *scenario) startController(extra ...string) *walkthrough.Controller {
+	s.t.Helper()
+	c, err := walkthrough.StartController(walkthrough.ControllerOptions{
+		Binary: controllerBin, Kubeconfig: s.env.Kubeconfig, RepoURL: s.git.HTTPURL(walkthrough.RepoName),
+		CredentialsSecret: walkthrough.CredentialsSecret, Namespace: s.ns, PrometheusURL: s.env.PrometheusURL,
+		ProxyURL: s.env.ProxyURL, Dir: s.t.TempDir(), StatusBranch: walkthrough.StatusBranch, Extra: extra,
+	})
+	require.NoError(s.t, err)
+	s.ctrl = c
+	s.ctrls = append(s.ctrls, c)
+	s.t.Cleanup(func() {
+		c.Stop()
+		if s.t.Failed() {
+			s.t.Logf("controller log %s:\n%s", c.LogPath, tail(c.Log(), 300))
 		}
-		return text
-	}
+	})
+	return c
 }
 
 // eventually polls cond every 200ms until it holds, failing the test after timeout with what
-// cond last said.
+// cond last said, or at once when the controller exits.
 func (s *scenario) eventually(timeout time.Duration, what string, cond func() (bool, string)) {
 	s.t.Helper()
 	var last string
 	err := wait.PollUntilContextTimeout(s.ctx, 200*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
-		if s.ctrl != nil && s.ctrl.exited() {
+		if s.ctrl != nil && s.ctrl.Exited() {
 			return false, fmt.Errorf("the controller exited")
 		}
 		ok, state := cond()
@@ -176,7 +129,7 @@ func (s *scenario) eventually(timeout time.Duration, what string, cond func() (b
 		return ok, nil
 	})
 	if err != nil {
-		s.t.Fatalf("waited %v for %s; last state: %s", timeout, what, last)
+		s.t.Fatalf("waited %v for %s: %v; last state: %s", timeout, what, err, last)
 	}
 }
 
@@ -205,19 +158,14 @@ func (s *scenario) waitPhase(phase v1beta1.CanaryPhase, timeout time.Duration) *
 // repeated messages into one object, so they cannot show order or count.
 func (s *scenario) events() []string {
 	var out []string
-	for _, p := range s.ctrls {
-		for _, line := range strings.Split(p.log(), "\n") {
-			var entry struct{ Logger, Msg, Canary string }
-			if json.Unmarshal([]byte(line), &entry) == nil && entry.Logger == "events" && entry.Canary == "podinfo."+s.ns {
-				out = append(out, entry.Msg)
-			}
-		}
+	for _, c := range s.ctrls {
+		out = append(out, c.Events("podinfo."+s.ns)...)
 	}
 	return out
 }
 
-// kubeEvents returns the messages of the Canary's Kubernetes events (reason Synced or
-// InvalidSpec), oldest first, each message once.
+// kubeEvents returns the messages of the Canary's Kubernetes events, oldest first, each
+// message once.
 func (s *scenario) kubeEvents() []string {
 	list, err := s.kube.CoreV1().Events(s.ns).List(s.ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Canary,involvedObject.name=podinfo"})
 	require.NoError(s.t, err)
@@ -258,4 +206,34 @@ func (s *scenario) canaryWeight() (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("TrafficSplit %s/podinfo has no podinfo-canary backend", s.ns)
+}
+
+// requireInOrder checks that want appears in got as a subsequence.
+func requireInOrder(t *testing.T, got, want []string) {
+	t.Helper()
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	require.Equal(t, len(want), i, "missing %q in order; events:\n%s", want[min(i, len(want)-1)], strings.Join(got, "\n"))
+}
+
+func count(events []string, message string) int {
+	n := 0
+	for _, e := range events {
+		if e == message {
+			n++
+		}
+	}
+	return n
+}
+
+func tail(s string, lines int) string {
+	all := strings.Split(s, "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gitcanary/gitcanary/e2e/walkthrough"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/status/ledger"
 	"github.com/stretchr/testify/require"
@@ -38,14 +39,14 @@ func (s *scenario) thenKubectlShowsCanary(phase string) {
 // status in the cluster, and that the history holds the transitions of the analysis.
 func (s *scenario) thenLedgerMatches(wantPhases ...string) {
 	s.t.Helper()
-	remote := gitsource.Remote{URL: s.git.HTTPURL(repoName), Auth: gitsource.Auth{Username: gitUser, Password: gitPassword}}
+	remote := gitsource.Remote{URL: s.git.HTTPURL(walkthrough.RepoName), Auth: gitsource.Auth{Username: gitUser, Password: gitPassword}}
 	var st ledger.Status
 	s.eventually(time.Minute, "the ledger to match the cluster", func() (bool, string) {
 		c, err := s.canary()
 		if err != nil {
 			return false, err.Error()
 		}
-		snap, err := ledger.OpenRemote(s.ctx, remote, statusBranch, false)
+		snap, err := ledger.OpenRemote(s.ctx, remote, walkthrough.StatusBranch, false)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -63,7 +64,7 @@ func (s *scenario) thenLedgerMatches(wantPhases ...string) {
 	})
 	require.NotEmpty(s.t, st.Events, "the ledger keeps the last events")
 
-	snap, err := ledger.OpenRemote(s.ctx, remote, statusBranch, true)
+	snap, err := ledger.OpenRemote(s.ctx, remote, walkthrough.StatusBranch, true)
 	require.NoError(s.t, err)
 	history, err := snap.History(s.ns + "/podinfo")
 	require.NoError(s.t, err)
@@ -74,7 +75,7 @@ func (s *scenario) thenLedgerMatches(wantPhases ...string) {
 	requireInOrder(s.t, phases, wantPhases)
 
 	// And gitcanary status prints the table users read in Git
-	cmd := exec.CommandContext(context.Background(), controllerBin, "status", "--repo", s.git.RepoPath(repoName), "--branch", statusBranch)
+	cmd := exec.CommandContext(context.Background(), controllerBin, "status", "--repo", s.git.RepoPath(walkthrough.RepoName), "--branch", walkthrough.StatusBranch)
 	out, err := cmd.CombinedOutput()
 	require.NoError(s.t, err, string(out))
 	require.Regexp(s.t, `(?m)^`+s.ns+`\s+podinfo\s+`+st.Phase+`\s`, string(out))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/e2e/walkthrough"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -24,7 +25,7 @@ func TestPromotion(t *testing.T) {
 	s.waitPhase(v1beta1.CanaryPhaseInitialized, 2*time.Minute)
 
 	// When 6.0.1 is pushed
-	s.pushOverlayEdit("podinfo 6.0.1", "deployment.yaml", setImage("6.0.1"))
+	s.push("podinfo 6.0.1", s.podinfoOverlay().Edit("deployment.yaml", walkthrough.SetImage("6.0.1")))
 
 	// Then the TrafficSplit moves through 5, 10, … 50 and the canary is promoted
 	var seen []int
@@ -72,18 +73,6 @@ func TestPromotion(t *testing.T) {
 	// And kubectl and the status branch say the same
 	s.thenKubectlShowsCanary("Succeeded")
 	s.thenLedgerMatches("Initialized", "Progressing", "Promoting", "Finalising", "Succeeded")
-}
-
-// requireInOrder checks that want appears in got as a subsequence.
-func requireInOrder(t *testing.T, got, want []string) {
-	t.Helper()
-	i := 0
-	for _, g := range got {
-		if i < len(want) && g == want[i] {
-			i++
-		}
-	}
-	require.Equal(t, len(want), i, "missing %q in order; events:\n%s", want[min(i, len(want)-1)], strings.Join(got, "\n"))
 }
 
 func ints(v []int) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/e2e/walkthrough"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -33,16 +34,6 @@ func (s *scenario) primaryImage() string {
 	return d.Spec.Template.Spec.Containers[0].Image
 }
 
-func count(events []string, message string) int {
-	n := 0
-	for _, e := range events {
-		if e == message {
-			n++
-		}
-	}
-	return n
-}
-
 // TestRestartOnNewRevision: a push during the analysis restarts it for the newer revision,
 // which is the one promoted.
 func TestRestartOnNewRevision(t *testing.T) {
@@ -51,11 +42,11 @@ func TestRestartOnNewRevision(t *testing.T) {
 	s.push("podinfo 6.0.0", s.podinfoOverlay())
 	s.startController()
 	s.waitPhase(v1beta1.CanaryPhaseInitialized, 2*time.Minute)
-	s.pushOverlayEdit("podinfo 6.0.1", "deployment.yaml", setImage("6.0.1"))
+	s.push("podinfo 6.0.1", s.podinfoOverlay().Edit("deployment.yaml", walkthrough.SetImage("6.0.1")))
 	s.waitWeight(10, 2*time.Minute)
 
 	// When 6.0.3 is pushed before it ends
-	s.pushOverlayEdit("podinfo 6.0.3", "deployment.yaml", setImage("6.0.3"))
+	s.push("podinfo 6.0.3", s.podinfoOverlay().Edit("deployment.yaml", walkthrough.SetImage("6.0.3")))
 
 	// Then the analysis restarts and promotes 6.0.3
 	s.waitPhase(v1beta1.CanaryPhaseSucceeded, 5*time.Minute)
@@ -111,11 +102,11 @@ func TestControllerKilledMidAnalysis(t *testing.T) {
 	s.push("podinfo 6.0.0", s.podinfoOverlay())
 	first := s.startController()
 	s.waitPhase(v1beta1.CanaryPhaseInitialized, 2*time.Minute)
-	s.pushOverlayEdit("podinfo 6.0.1", "deployment.yaml", setImage("6.0.1"))
+	s.push("podinfo 6.0.1", s.podinfoOverlay().Edit("deployment.yaml", walkthrough.SetImage("6.0.1")))
 	s.waitWeight(15, 2*time.Minute)
 
 	// When the controller is killed and a new one starts
-	first.kill()
+	first.Kill()
 	before, err := s.canaryWeight()
 	require.NoError(t, err)
 	s.startController()
@@ -152,7 +143,7 @@ func TestInvalidPush(t *testing.T) {
 
 	// When a new image is pushed together with a Canary whose stepWeight is out of range
 	files := s.podinfoOverlay()
-	files[overlayPath+"/deployment.yaml"] = []byte(setImage("6.0.1")(string(files[overlayPath+"/deployment.yaml"])))
+	files.Edit("deployment.yaml", walkthrough.SetImage("6.0.1"))
 	files[overlayPath+"/canary.yaml"] = []byte(strings.Replace(string(files[overlayPath+"/canary.yaml"]), "stepWeight: 5", "stepWeight: 500", 1))
 	sha := s.push("broken canary", files)
 
@@ -169,7 +160,7 @@ func TestInvalidPush(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 5, c.Spec.Analysis.StepWeight)
 	require.Equal(t, v1beta1.CanaryPhaseInitialized, c.Status.Phase)
-	require.Contains(t, s.ctrl.log(), "overlay not applied; the cluster keeps its last good revision")
+	require.Contains(t, s.ctrl.Log(), "overlay not applied; the cluster keeps its last good revision")
 }
 
 func itoa(n int) string { return ints([]int{n}) }

@@ -3,10 +3,13 @@ package v1beta1
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -73,4 +76,53 @@ func TestMetricTemplateAndAlertProviderCRDs(t *testing.T) {
 	require.Equal(t, ".spec.provider.type", mt.Spec.Versions[0].AdditionalPrinterColumns[0].JSONPath)
 	ap := loadCRD(t, "flagger.app_alertproviders.yaml")
 	require.Equal(t, ".spec.type", ap.Spec.Versions[0].AdditionalPrinterColumns[0].JSONPath)
+}
+
+// TestManifestsPassTheCRDSchema validates the example overlay's and the seed's flagger.app
+// objects against the generated CRD schemas, as the API server will: a field the schema
+// requires but Flagger's users omit (portDiscovery once was) fails here, not in a cluster.
+func TestManifestsPassTheCRDSchema(t *testing.T) {
+	validators := map[string]apiservervalidation.SchemaCreateValidator{}
+	for kind, file := range map[string]string{
+		CanaryKind:         "flagger.app_canaries.yaml",
+		MetricTemplateKind: "flagger.app_metrictemplates.yaml",
+		AlertProviderKind:  "flagger.app_alertproviders.yaml",
+	} {
+		crd := loadCRD(t, file)
+		internal := &apiextensions.JSONSchemaProps{}
+		require.NoError(t, apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(crd.Spec.Versions[0].Schema.OpenAPIV3Schema, internal, nil))
+		v, _, err := apiservervalidation.NewSchemaValidator(internal)
+		require.NoError(t, err)
+		validators[kind] = v
+	}
+	files := []string{
+		"../../manifests/examples/podinfo/canary.yaml",
+		"../../manifests/examples/podinfo/metric-templates.yaml",
+		"../../render/testdata/seed/podinfo-canary.yaml",
+		"../../render/testdata/seed/error-rate.yaml",
+		"../../render/testdata/seed/latency.yaml",
+	}
+	validated := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, doc := range strings.Split(string(data), "\n---\n") {
+			obj := map[string]any{}
+			require.NoError(t, yaml.Unmarshal([]byte(doc), &obj))
+			kind, _ := obj["kind"].(string)
+			v, ok := validators[kind]
+			require.True(t, ok, "%s: kind %q", f, kind)
+			errs := apiservervalidation.ValidateCustomResource(nil, obj, v)
+			require.Empty(t, errs, "%s: %s", f, kind)
+			validated++
+		}
+	}
+	require.Equal(t, 6, validated)
+
+	// And the schema can fail: a Canary without its required service.
+	canary := map[string]any{"apiVersion": "flagger.app/v1beta1", "kind": "Canary", "metadata": map[string]any{"name": "x"},
+		"spec": map[string]any{"targetRef": map[string]any{"name": "podinfo", "kind": "Deployment"}}}
+	errs := apiservervalidation.ValidateCustomResource(nil, canary, validators[CanaryKind])
+	require.NotEmpty(t, errs)
+	require.Contains(t, errs.ToAggregate().Error(), "spec.service")
 }

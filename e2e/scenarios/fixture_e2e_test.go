@@ -237,3 +237,6 @@ func tail(s string, lines int) string {
 	}
 	return strings.Join(all, "\n")
 }
+
+// errNotYet says what a wait is still waiting for.
+func errNotYet(what string, state any) error { return fmt.Errorf("%s: %v", what, state) }

@@ -4,6 +4,8 @@ package scenarios
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"time"
@@ -33,6 +35,28 @@ func (s *scenario) thenKubectlShowsCanary(phase string) {
 	out, err = s.env.Kubectl(s.ctx, "wait", "-n", s.ns, "canary/podinfo", "--for=condition=promoted", "--timeout=60s")
 	require.NoError(s.t, err)
 	require.Contains(s.t, out, "condition met")
+}
+
+// thenMetricsShow scrapes the controller's /metrics until every wanted sample line is there.
+func (s *scenario) thenMetricsShow(samples ...string) {
+	s.t.Helper()
+	s.eventually(30*time.Second, "metrics", func() (bool, string) {
+		resp, err := http.Get(s.ctrl.MetricsURL + "/metrics")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, want := range samples {
+			if !strings.Contains(string(body), "\n"+want+"\n") {
+				return false, "missing " + want
+			}
+		}
+		return true, ""
+	})
 }
 
 // thenLedgerMatches reads the status branch back and checks that the canary's file matches its

@@ -70,6 +70,13 @@ func TestPromotion(t *testing.T) {
 	requireInOrder(t, s.events(), want)
 	require.Subset(t, s.kubeEvents(), want, "kubectl describe canary shows them too")
 
+	// And the controller's /metrics says so with Flagger's names and labels
+	s.thenMetricsShow(`flagger_canary_status{name="podinfo",namespace="`+s.ns+`"} 1`,
+		`flagger_canary_successes_total{analysis_status="completed",deployment_strategy="canary",name="podinfo",namespace="`+s.ns+`"} 1`,
+		`flagger_canary_weight{namespace="`+s.ns+`",workload="podinfo-primary"} 100`,
+		`flagger_canary_total{namespace="`+s.ns+`"} 1`,
+		`gitcanary_sync_overlay_ready{overlay="apps/podinfo"} 1`)
+
 	// And kubectl and the status branch say the same
 	s.thenKubectlShowsCanary("Succeeded")
 	s.thenLedgerMatches("Initialized", "Progressing", "Promoting", "Finalising", "Succeeded")

@@ -21,7 +21,11 @@ func TestInstallManifests(t *testing.T) {
 	defer cancel()
 	kube := e.Client()
 	t.Cleanup(func() {
-		_, _ = e.Kubectl(context.Background(), "delete", "-k", repoRoot+"/manifests/install", "--ignore-not-found", "--wait=false")
+		// Everything but the CRDs, which the other tests of the package share.
+		_, _ = e.Kubectl(context.Background(), "delete", "--ignore-not-found", "--wait=false",
+			"namespace/gitcanary-system",
+			"clusterrole/gitcanary-engine", "clusterrole/gitcanary-sync", "clusterrole/gitcanary-sync-defaults",
+			"clusterrolebinding/gitcanary-engine", "clusterrolebinding/gitcanary-sync")
 	})
 
 	// When the install kustomization is applied

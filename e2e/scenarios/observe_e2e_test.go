@@ -61,7 +61,7 @@ func (s *scenario) thenMetricsShow(samples ...string) {
 
 // thenLedgerMatches reads the status branch back and checks that the canary's file matches its
 // status in the cluster, and that the history holds the transitions of the analysis.
-func (s *scenario) thenLedgerMatches(wantPhases ...string) {
+func (s *scenario) thenLedgerMatches(wantPhases ...string) ledger.Status {
 	s.t.Helper()
 	remote := gitsource.Remote{URL: s.git.HTTPURL(walkthrough.RepoName), Auth: gitsource.Auth{Username: gitUser, Password: gitPassword}}
 	var st ledger.Status
@@ -103,4 +103,5 @@ func (s *scenario) thenLedgerMatches(wantPhases ...string) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(s.t, err, string(out))
 	require.Regexp(s.t, `(?m)^`+s.ns+`\s+podinfo\s+`+st.Phase+`\s`, string(out))
+	return st
 }

@@ -83,6 +83,11 @@ func TestRollback(t *testing.T) {
 				d, err := s.kube.AppsV1().Deployments(s.ns).Get(s.ctx, "podinfo", metav1.GetOptions{})
 				return err == nil && *d.Spec.Replicas == 0, "not yet"
 			})
+
+			// And the status branch records the rollback of 6.0.2
+			st := s.thenLedgerMatches("Initialized", "Progressing", "Failed")
+			require.Equal(t, "ghcr.io/stefanprodan/podinfo:6.0.2", st.TargetRevision)
+			require.Equal(t, 0, st.FailedChecks, "Flagger resets the failed checks on rollback")
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -50,12 +51,15 @@ func (o Overlay) Edit(file string, edit func(string) string) Overlay {
 	return o
 }
 
+// podinfoImage matches podinfo's image reference, whatever its tag.
+var podinfoImage = regexp.MustCompile(`(ghcr\.io/stefanprodan/podinfo:)[^\s"]+`)
+
 // SetImage returns an edit of deployment.yaml that sets podinfo's image tag and, optionally,
 // environment variables (name, value pairs) that the mesh simulator's podinfo obeys, such as
 // PODINFO_FAULT=500 and PODINFO_FAULT_PERCENT=30 for a faulty version.
 func SetImage(tag string, env ...string) func(string) string {
 	return func(text string) string {
-		text = strings.Replace(text, "ghcr.io/stefanprodan/podinfo:6.0.0", "ghcr.io/stefanprodan/podinfo:"+tag, 1)
+		text = podinfoImage.ReplaceAllString(text, "${1}"+tag)
 		if len(env) > 0 {
 			var extra strings.Builder
 			for i := 0; i+1 < len(env); i += 2 {

@@ -57,6 +57,9 @@ type controllerConfig struct {
 	controllerNamespace     string
 	enableLeaderElection    bool
 	leaderElectionNamespace string
+	leaseDuration           time.Duration
+	renewDeadline           time.Duration
+	retryPeriod             time.Duration
 	listenAddr              string
 	logLevel, zapEncoding   string
 }
@@ -106,6 +109,9 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.controllerNamespace, "controller-namespace", "gitcanary-system", "namespace of the controller: credentials, inventories, leader lease")
 	fs.BoolVar(&c.enableLeaderElection, "enable-leader-election", false, "elect a leader with a Lease, for several replicas")
 	fs.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader Lease (default: -controller-namespace)")
+	fs.DurationVar(&c.leaseDuration, "leader-election-lease-duration", 60*time.Second, "how long a standby waits before taking over a Lease that is not renewed")
+	fs.DurationVar(&c.renewDeadline, "leader-election-renew-deadline", 15*time.Second, "how long the leader tries to renew before it gives up leading")
+	fs.DurationVar(&c.retryPeriod, "leader-election-retry-period", 5*time.Second, "how often candidates try to acquire or renew the Lease")
 	fs.StringVar(&c.listenAddr, "listen-address", ":8080", "address of /metrics, /healthz and /readyz")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.zapEncoding, "zap-encoding", "json", "log encoding: json or console")
@@ -160,6 +166,9 @@ func (c *controllerConfig) validate() error {
 	}
 	if !c.allowStatusOnSource && !c.disableLedger && c.tag == "" && c.commit == "" && c.statusBranch == c.branch {
 		errs = append(errs, fmt.Errorf("-status-branch %q is the synced branch: set -allow-status-on-source-branch to write the ledger there", c.statusBranch))
+	}
+	if c.enableLeaderElection && !(c.leaseDuration > c.renewDeadline && c.renewDeadline > c.retryPeriod && c.retryPeriod > 0) {
+		errs = append(errs, errors.New("leader election needs -leader-election-lease-duration > -renew-deadline > -retry-period > 0"))
 	}
 	if c.threadiness < 1 {
 		errs = append(errs, errors.New("-threadiness must be at least 1"))

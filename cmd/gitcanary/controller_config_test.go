@@ -59,6 +59,7 @@ func TestControllerConfigErrors(t *testing.T) {
 		{name: "bad schedule", args: []string{"-repo-url", "x", "-sync-schedule", "every minute"}, want: "-sync-schedule"},
 		{name: "tag and commit", args: []string{"-repo-url", "x", "-tag", "v1", "-commit", "abc"}, want: "-branch/-tag/-commit"},
 		{name: "ledger on the source branch", args: []string{"-repo-url", "x", "-status-branch", "main"}, want: "-allow-status-on-source-branch"},
+		{name: "lease shorter than renewal", args: []string{"-repo-url", "x", "-enable-leader-election", "-leader-election-lease-duration", "10s", "-leader-election-renew-deadline", "15s"}, want: "leader election needs"},
 		{name: "no workers", args: []string{"-repo-url", "x", "-threadiness", "0"}, want: "-threadiness"},
 		{name: "bad log level", args: []string{"-repo-url", "x", "-log-level", "loud"}, want: "-log-level"},
 		{name: "unknown key in file", file: "repo-url: x\nrepository: y\n", want: `unknown key "repository"`},

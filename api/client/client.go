@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -158,4 +159,20 @@ func (r *Resource[T, L]) Delete(ctx context.Context, name string, opts metav1.De
 // Resource's namespace ("" for all).
 func (r *Resource[T, L]) ListWatch() *cache.ListWatch {
 	return cache.NewListWatchFromClient(r.rest, r.resource, r.namespace, fields.Everything())
+}
+
+// StoreGet reads an object of type T from a shared informer's store, keyed
+// "<namespace>/<name>" (cache.MetaNamespaceKeyFunc). A missing object is a NotFound error for
+// resource, as the API server would answer.
+func StoreGet[T Object](s cache.Store, resource, namespace, name string) (T, error) {
+	var zero T
+	obj, ok, err := s.GetByKey(namespace + "/" + name)
+	if err != nil {
+		return zero, err
+	}
+	typed, isT := obj.(T)
+	if !ok || !isT {
+		return zero, apierrors.NewNotFound(v1beta1.Resource(resource), name)
+	}
+	return typed, nil
 }

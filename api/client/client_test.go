@@ -10,9 +10,11 @@ import (
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 )
 
 // request is what the fake API server saw.
@@ -102,4 +104,20 @@ func TestListAllNamespaces(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got.Items, 2)
 	require.Equal(t, "/apis/flagger.app/v1beta1/metrictemplates", (*seen)[0].path)
+}
+
+func TestStoreGet(t *testing.T) {
+	store := cache.NewStore(cache.MetaNamespaceKeyFunc)
+	require.NoError(t, store.Add(&v1beta1.MetricTemplate{ObjectMeta: metav1.ObjectMeta{Name: "latency", Namespace: "test"}}))
+	require.NoError(t, store.Add(&v1beta1.AlertProvider{ObjectMeta: metav1.ObjectMeta{Name: "slack", Namespace: "test"}}))
+
+	mt, err := StoreGet[*v1beta1.MetricTemplate](store, "metrictemplates", "test", "latency")
+	require.NoError(t, err)
+	require.Equal(t, "latency", mt.Name)
+
+	_, err = StoreGet[*v1beta1.MetricTemplate](store, "metrictemplates", "prod", "latency")
+	require.True(t, apierrors.IsNotFound(err), "missing: %v", err)
+
+	_, err = StoreGet[*v1beta1.MetricTemplate](store, "metrictemplates", "test", "slack")
+	require.True(t, apierrors.IsNotFound(err), "another kind under the key is not a MetricTemplate: %v", err)
 }

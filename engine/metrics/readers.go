@@ -6,7 +6,6 @@ import (
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -40,15 +39,7 @@ func TemplatesFromStore(s cache.Store) Templates { return storeTemplates{s} }
 type storeTemplates struct{ s cache.Store }
 
 func (t storeTemplates) MetricTemplate(_ context.Context, namespace, name string) (*v1beta1.MetricTemplate, error) {
-	obj, ok, err := t.s.GetByKey(namespace + "/" + name)
-	if err != nil {
-		return nil, err
-	}
-	mt, isTemplate := obj.(*v1beta1.MetricTemplate)
-	if !ok || !isTemplate {
-		return nil, apierrors.NewNotFound(v1beta1.Resource("metrictemplates"), name)
-	}
-	return mt, nil
+	return client.StoreGet[*v1beta1.MetricTemplate](t.s, "metrictemplates", namespace, name)
 }
 
 // SecretsFromClientset reads Secrets from the API server on every call.

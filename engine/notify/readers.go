@@ -6,7 +6,6 @@ import (
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 )
@@ -37,13 +36,5 @@ func ProvidersFromStore(s cache.Store) Providers { return storeProviders{s} }
 type storeProviders struct{ s cache.Store }
 
 func (p storeProviders) AlertProvider(_ context.Context, namespace, name string) (*v1beta1.AlertProvider, error) {
-	obj, ok, err := p.s.GetByKey(namespace + "/" + name)
-	if err != nil {
-		return nil, err
-	}
-	ap, isProvider := obj.(*v1beta1.AlertProvider)
-	if !ok || !isProvider {
-		return nil, apierrors.NewNotFound(v1beta1.Resource("alertproviders"), name)
-	}
-	return ap, nil
+	return client.StoreGet[*v1beta1.AlertProvider](p.s, "alertproviders", namespace, name)
 }

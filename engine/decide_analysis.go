@@ -115,6 +115,7 @@ func (p *plan) metrics() (passed, ok bool) {
 	for _, i := range metricOrder(ms) {
 		m := &ms[i]
 		if kindOf(m) == metricUnconfigured {
+			p.report.Checks = append(p.report.Checks, MetricCheck{Name: m.Name, Failure: msgNotConfigured})
 			p.warn(msgNotConfigured)
 			return false, true
 		}
@@ -123,7 +124,9 @@ func (p *plan) metrics() (passed, ok bool) {
 			p.need = &Check{Kind: CheckMetric, Index: i, Name: m.Name}
 			return false, false
 		}
-		if msg := evaluate(p.c, m, r); msg != "" {
+		msg := evaluate(p.c, m, r)
+		p.report.Checks = append(p.report.Checks, MetricCheck{Name: m.Name, Value: r.Value, Err: r.Err, Failure: msg})
+		if msg != "" {
 			p.warn(msg)
 			return false, true
 		}

@@ -116,9 +116,26 @@ type TickReport struct {
 	// MetricValues holds the value of every metric queried in the tick, by metric name;
 	// request-duration is in seconds.
 	MetricValues map[string]float64
+	// Checks are the metric checks the tick evaluated, in evaluation order, up to the first
+	// that failed.
+	Checks []MetricCheck
 	// Succeeded or Failed is set on the tick that ended an analysis; Skipped when it was
 	// promoted without analysis.
 	Succeeded, Failed, Skipped bool
+}
+
+// MetricCheck is one metric check of a tick, as the engine judged it.
+type MetricCheck struct {
+	// Name of the metric.
+	Name string
+	// Value the query returned (request-duration in milliseconds, like its thresholds);
+	// meaningless when Err is set.
+	Value float64
+	// Err is the query's failure, if any.
+	Err error
+	// Failure is the Warning event the check caused ("Halt … > 1", "Halt advancement no values
+	// found …"); empty when the check passed.
+	Failure string
 }
 
 // Workload is what Workloads.Observe saw of the target and the primary.

@@ -107,7 +107,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, namespace, name string) (req
 	}
 	report := d.Report
 	if err := r.act(ctx, stored, c, d.Actions, log); err != nil {
-		report = TickReport{Phase: c.Status.Phase, MetricValues: report.MetricValues}
+		report = TickReport{Phase: c.Status.Phase, MetricValues: report.MetricValues, Checks: report.Checks}
 	} else if err := r.record(ctx, stored, d, obs, log); err != nil {
 		return d.Requeue, err
 	}

@@ -110,18 +110,14 @@ func (j *journal) recorder(next engine.Recorder) engine.Recorder {
 	})
 }
 
-// telemetry wraps the engine's Telemetry: the metric values of a tick are kept, with their
-// thresholds, for the canary's next transition.
+// telemetry wraps the engine's Telemetry: the metric checks of a tick, as the engine judged
+// them, are kept with their thresholds for the canary's next transition.
 func (j *journal) telemetry(next engine.Telemetry) engine.Telemetry {
 	return telemetryFunc(func(c *v1beta1.Canary, r engine.TickReport) {
-		if len(r.MetricValues) > 0 && c.Spec.Analysis != nil {
-			var results []ledger.MetricResult
-			for _, m := range c.Spec.Analysis.Metrics {
-				v, ok := r.MetricValues[m.Name]
-				if !ok {
-					continue
-				}
-				results = append(results, metricResult(m, v))
+		if len(r.Checks) > 0 {
+			results := make([]ledger.MetricResult, 0, len(r.Checks))
+			for _, ck := range r.Checks {
+				results = append(results, metricResult(c, ck))
 			}
 			j.mu.Lock()
 			j.metrics[c.Namespace+"/"+c.Name] = results
@@ -131,23 +127,19 @@ func (j *journal) telemetry(next engine.Telemetry) engine.Telemetry {
 	})
 }
 
-// metricResult pairs a metric's value with its thresholds. request-duration values arrive in
-// seconds and its thresholds are in milliseconds: the result is in milliseconds.
-func metricResult(m v1beta1.CanaryMetric, v float64) ledger.MetricResult {
-	if m.IsBuiltin() && m.Name == v1beta1.BuiltinRequestDuration {
-		v *= 1000
+// metricResult turns one engine check into the ledger's form, with the metric's thresholdRange.
+func metricResult(c *v1beta1.Canary, ck engine.MetricCheck) ledger.MetricResult {
+	res := ledger.MetricResult{Name: ck.Name, Value: ck.Value, Passed: ck.Failure == ""}
+	if ck.Err != nil {
+		res.Error = ck.Failure // the query failed: the event says how
 	}
-	res := ledger.MetricResult{Name: m.Name, Value: v, Passed: true}
-	switch {
-	case m.ThresholdRange != nil:
-		res.Min, res.Max = m.ThresholdRange.Min, m.ThresholdRange.Max
-	case m.Threshold != 0 && m.IsBuiltin() && m.Name == v1beta1.BuiltinRequestSuccessRate:
-		res.Min = &m.Threshold
-	case m.Threshold != 0:
-		res.Max = &m.Threshold
+	if c.Spec.Analysis == nil {
+		return res
 	}
-	if (res.Min != nil && v < *res.Min) || (res.Max != nil && v > *res.Max) {
-		res.Passed = false
+	for _, m := range c.Spec.Analysis.Metrics {
+		if m.Name == ck.Name && m.ThresholdRange != nil {
+			res.Min, res.Max = m.ThresholdRange.Min, m.ThresholdRange.Max
+		}
 	}
 	return res
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
@@ -51,9 +52,14 @@ func TestJournalTurnsStatusChangesIntoTransitions(t *testing.T) {
 	for _, msg := range []string{"one", "two", "three", "Advance podinfo.test canary weight 5"} {
 		recorder.Event(ctx, c, "Normal", msg)
 	}
-	telemetry.Record(c, engine.TickReport{MetricValues: map[string]float64{"error-rate": 0.5, v1beta1.BuiltinRequestSuccessRate: 98, v1beta1.BuiltinRequestDuration: 0.25}})
+	telemetry.Record(c, engine.TickReport{Checks: []engine.MetricCheck{
+		{Name: "error-rate", Value: 0.5},
+		{Name: v1beta1.BuiltinRequestDuration, Value: 250},
+		{Name: v1beta1.BuiltinRequestSuccessRate, Value: 98, Failure: "Halt podinfo.test advancement success rate 98.00% < 99%"},
+	}})
+	telemetry.Record(c, engine.TickReport{})
 	require.Equal(t, 4, rec.n, "events still reach the real recorder")
-	require.Equal(t, 1, tel.n)
+	require.Equal(t, 2, tel.n, "reports still reach the real telemetry")
 
 	j.observe(c)
 	require.Len(t, got, 1)
@@ -63,17 +69,24 @@ func TestJournalTurnsStatusChangesIntoTransitions(t *testing.T) {
 	require.Equal(t, "ghcr.io/stefanprodan/podinfo:6.0.1", tr.TargetRevision)
 	require.Len(t, tr.Events, 3, "the last events only")
 	require.Equal(t, "Advance podinfo.test canary weight 5", tr.Events[2].Message)
-	require.Len(t, tr.Metrics, 3)
+	require.Len(t, tr.Metrics, 3, "a tick without checks keeps the last results")
 	require.True(t, tr.Metrics[0].Passed)
-	require.False(t, tr.Metrics[1].Passed, "98 < 99")
-	require.Equal(t, 250.0, tr.Metrics[2].Value, "request-duration in ms, as its threshold")
-	require.Equal(t, 500.0, *tr.Metrics[2].Max)
-	require.True(t, tr.Metrics[2].Passed)
+	require.Equal(t, 1.0, *tr.Metrics[0].Max)
+	require.Equal(t, 250.0, tr.Metrics[1].Value)
+	require.True(t, tr.Metrics[1].Passed)
+	require.False(t, tr.Metrics[2].Passed, "the engine judged 98 < 99")
+	require.Equal(t, 99.0, *tr.Metrics[2].Min)
+	require.Empty(t, tr.Metrics[2].Error)
+
 
 	j.observe(journalCanary(v1beta1.CanaryPhaseProgressing, 5, 0))
 	require.Len(t, got, 1, "a status write that changes nothing is no transition")
 
+	telemetry.Record(c, engine.TickReport{Checks: []engine.MetricCheck{{Name: "error-rate", Err: errors.New("no values found"),
+		Failure: "Halt advancement no values found for custom metric: error-rate: no values found"}}})
 	j.observe(journalCanary(v1beta1.CanaryPhaseProgressing, 5, 1))
-	require.Len(t, got, 2, "a failed check is")
+	require.Len(t, got, 2, "a failed check is a transition")
 	require.Empty(t, got[1].Events, "events went with the previous transition")
+	require.Equal(t, "Halt advancement no values found for custom metric: error-rate: no values found", got[1].Metrics[0].Error)
+	require.False(t, got[1].Metrics[0].Passed)
 }

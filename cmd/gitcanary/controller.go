@@ -130,7 +130,7 @@ func tuned(cfg *rest.Config) *rest.Config {
 	return cfg
 }
 
-// cacheDir returns the folder for the Git cache.
+// gitCacheDir returns the folder for the Git cache.
 func (c *controllerConfig) gitCacheDir() string {
 	if c.cacheDir != "" {
 		return c.cacheDir
@@ -154,7 +154,7 @@ func (c *controller) runLoops(ctx context.Context) error {
 	if _, err := c.flagger.Canaries(c.cfg.namespace).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
 		return fmt.Errorf("the Canary CRD is not served (kubectl apply -k manifests/crds): %w", err)
 	}
-	sched, err := c.buildSync(ctx)
+	sched, err := c.buildSync()
 	if err != nil {
 		return err
 	}

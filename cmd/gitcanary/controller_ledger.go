@@ -24,10 +24,6 @@ func (c *controller) buildLedger(ctx context.Context) error {
 	if c.cfg.disableLedger {
 		return nil
 	}
-	remote, err := c.gitRemote(ctx)
-	if err != nil {
-		return err
-	}
 	author, err := mail.ParseAddress(c.cfg.commitAuthor)
 	if err != nil {
 		return fmt.Errorf("-commit-author %q: want \"Name <email>\": %w", c.cfg.commitAuthor, err)
@@ -49,7 +45,7 @@ func (c *controller) buildLedger(ctx context.Context) error {
 			return fmt.Errorf("-signing-key-secret %s: %w", c.cfg.signingKeySecret, err)
 		}
 	}
-	c.ledger, err = ledger.New(remote, opts)
+	c.ledger, err = ledger.New(c.remote, opts)
 	if err != nil {
 		return fmt.Errorf("status ledger: %w", err)
 	}

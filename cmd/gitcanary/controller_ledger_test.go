@@ -78,7 +78,6 @@ func TestJournalTurnsStatusChangesIntoTransitions(t *testing.T) {
 	require.Equal(t, 99.0, *tr.Metrics[2].Min)
 	require.Empty(t, tr.Metrics[2].Error)
 
-
 	j.observe(journalCanary(v1beta1.CanaryPhaseProgressing, 5, 0))
 	require.Len(t, got, 1, "a status write that changes nothing is no transition")
 

@@ -49,12 +49,8 @@ func (c *controller) secretData(ctx context.Context, ref string) (map[string][]b
 }
 
 // buildSync creates the sync loop and its schedule; the first sync is due at once.
-func (c *controller) buildSync(ctx context.Context) (*gitsource.Scheduler, error) {
-	remote, err := c.gitRemote(ctx)
-	if err != nil {
-		return nil, err
-	}
-	fetcher, err := gitsource.NewFetcher(remote, c.cfg.ref(), gitsource.FetcherOptions{
+func (c *controller) buildSync() (*gitsource.Scheduler, error) {
+	fetcher, err := gitsource.NewFetcher(c.remote, c.cfg.ref(), gitsource.FetcherOptions{
 		CacheDir: filepath.Join(c.cfg.gitCacheDir(), "source"), Log: c.log.WithName("git")})
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", gitsource.RedactURL(c.cfg.repoURL), err)

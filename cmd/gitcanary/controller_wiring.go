@@ -12,6 +12,7 @@ import (
 	"github.com/gitcanary/gitcanary/engine/notify"
 	"github.com/gitcanary/gitcanary/engine/webhook"
 	"github.com/gitcanary/gitcanary/engine/workload"
+	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/router"
 	"github.com/gitcanary/gitcanary/status"
 	"github.com/gitcanary/gitcanary/status/ledger"
@@ -32,7 +33,9 @@ type controller struct {
 	cfg *controllerConfig
 	log logr.Logger
 
-	rest    *rest.Config
+	rest *rest.Config
+	// remote is the source repository with its credentials, read once at start.
+	remote  gitsource.Remote
 	kube    kubernetes.Interface
 	dyn     dynamic.Interface
 	flagger *client.Client
@@ -85,6 +88,9 @@ func newController(ctx context.Context, cfg *controllerConfig, restCfg *rest.Con
 	c.journal = newJournal(ledgerEventHistory)
 	c.journal.images = imagesOf(c.kubeInformers.Apps().V1().Deployments().Informer().GetStore())
 
+	if c.remote, err = c.gitRemote(ctx); err != nil {
+		return nil, err
+	}
 	if err := c.buildEngine(); err != nil {
 		return nil, err
 	}

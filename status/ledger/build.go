@@ -168,7 +168,7 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 	return files, nil
 }
 
-// sign adds an OpenPGP signature when a signer is configured.
+// sign adds the signer's signature (OpenPGP or SSH, both in the gpgsig header) when one is configured.
 func (l *Ledger) sign(c *object.Commit) error {
 	if l.opts.Signer == nil {
 		return nil

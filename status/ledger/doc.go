@@ -13,7 +13,10 @@
 //
 // Commit messages summarise ("test/podinfo: Succeeded (promoted ghcr.io/stefanprodan/podinfo:6.0.1,
 // source 3f2a1c9)"; several canaries get a summary subject and one body line each) and carry one
-// block of trailers per canary: Canary, Phase, Source-Commit. Commits may be signed (OpenPGP).
+// block of trailers per canary: Canary, Phase, Source-Commit. Commits may be signed with OpenPGP
+// or SSH (Git's gpg.format=ssh: an SSHSIG signature in namespace "git"); NewSigner picks the
+// kind from a signing-key Secret's data, and VerifyCommitSSH checks an SSH-signed commit against
+// a list of AllowedSigners as `git verify-commit` does.
 //
 // Pushes never force. Each commit is built on the head just fetched and pushed only if the branch
 // still points there; when another writer moved it, the ledger fetches the new head, rebuilds its

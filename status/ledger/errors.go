@@ -15,4 +15,9 @@ var (
 	ErrInvalidTransition = errors.New("invalid canary transition")
 	// ErrBranchNotFound is returned when reading a ledger whose status branch does not exist.
 	ErrBranchNotFound = errors.New("status branch not found")
+	// ErrBadSSHSignature is wrapped by every failure to verify an SSH signature.
+	ErrBadSSHSignature = errors.New("bad SSH signature")
+	// ErrUntrustedSigner is returned when a signature verifies but its key is not an allowed
+	// signer.
+	ErrUntrustedSigner = errors.New("signer not allowed")
 )

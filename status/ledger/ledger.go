@@ -48,7 +48,8 @@ type Options struct {
 	EventHistory int
 	// Author of the commits; default gitcanary <gitcanary@localhost>.
 	Author Signature
-	// Signer signs commits (OpenPGP); nil leaves them unsigned. See NewOpenPGPSigner.
+	// Signer signs commits (OpenPGP, or SSH as Git's gpg.format=ssh); nil leaves them unsigned.
+	// See NewSigner, NewOpenPGPSigner and NewSSHSigner.
 	Signer git.Signer
 	// Clock gives commit times and drives the window and the backoff; nil is the real clock.
 	Clock clock.Clock

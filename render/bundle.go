@@ -23,8 +23,9 @@ type Bundle struct {
 	AlertProviders  []*v1beta1.AlertProvider
 	// Workloads are the other objects: Deployments, HPAs, ConfigMaps, Services, ….
 	Workloads []*unstructured.Unstructured
-	// Warnings are references the bundle cannot satisfy but the cluster may: a MetricTemplate,
-	// an AlertProvider or a target that is not part of this overlay.
+	// Warnings are references the bundle cannot satisfy but the cluster may (a MetricTemplate,
+	// an AlertProvider or a target that is not part of this overlay), and analysis metrics
+	// that cannot work as written (lint.go).
 	Warnings []string
 	// problems are the invalid objects found while decoding and validating.
 	problems []error
@@ -83,6 +84,7 @@ func (b *Bundle) validate() error {
 		}
 	}
 	b.crossCheck()
+	b.lint()
 	if len(b.problems) == 0 {
 		return nil
 	}

@@ -12,5 +12,8 @@
 //
 // The package neither applies objects nor talks to a cluster; references that may be satisfied
 // by objects already in the cluster (a MetricTemplate, an AlertProvider, the target Deployment)
-// are reported as warnings, not errors.
+// are reported as warnings, not errors. So are analysis metrics that are valid but cannot work
+// as written (lint.go): a MetricTemplate that divides two unaggregated selections of the same
+// metric (the Crossover tutorial's error-rate, which reads 0 % errors whatever happens), and a
+// threshold below 1 on a metric measured in milliseconds (the tutorial's latency max 0.5).
 package render

@@ -54,6 +54,8 @@ func TestRenderWarningsGoToStderr(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	require.Contains(t, stdout, "Canary test/podinfo")
 	require.Contains(t, stderr, "warning: Canary test/podinfo: spec.targetRef: Deployment test/podinfo is not in this overlay")
+	require.Contains(t, stderr, "warning: MetricTemplate test/error-rate: spec.query: it divides envoy_cluster_upstream_rq by envoy_cluster_upstream_rq without aggregating either side")
+	require.Contains(t, stderr, "warning: Canary test/podinfo: spec.analysis.metrics[1].thresholdRange.max: 0.5 means 0.5 ms")
 }
 
 func TestRenderBadInput(t *testing.T) {

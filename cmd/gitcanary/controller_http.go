@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gitcanary/gitcanary/engine/gitsync"
+	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
-	"github.com/gitcanary/gitcanary/engine/apply"
-	"github.com/gitcanary/gitcanary/engine/gitsync"
+	"github.com/gitcanary/gitcanary/apply"
+	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/render"
 	corev1 "k8s.io/api/core/v1"

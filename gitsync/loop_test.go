@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gitcanary/gitcanary/engine/apply"
+	"github.com/gitcanary/gitcanary/apply"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/stretchr/testify/require"
 )

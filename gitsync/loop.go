@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gitcanary/gitcanary/engine/apply"
+	"github.com/gitcanary/gitcanary/apply"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/render"
 	"github.com/go-logr/logr"

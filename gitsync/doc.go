@@ -8,5 +8,5 @@
 // (gitsource.Detector), so commits that do not change an overlay cause no work for it.
 //
 // The package does not fetch, render or apply by itself: it drives a Fetcher (gitsource), the
-// render package and an Applier (engine/apply), all injected.
+// render package and an Applier (package apply), all injected.
 package gitsync

@@ -67,14 +67,29 @@ func (q *Querier) queryBuiltin(ctx context.Context, c *v1beta1.Canary, m v1beta1
 	tmpl, _ := BuiltinQuery(c, m.Name)
 	query, err := Render(tmpl, c, m)
 	if err != nil {
-		return 0, fail(engine.MetricRenderError, fmt.Errorf("render built-in metric %s: %w", m.Name, err))
+		// Flagger's observers word it "rendering query failed: …".
+		return 0, fail(engine.MetricRenderError, fmt.Errorf("rendering query failed: %w", err))
 	}
 	v, err := q.queryServer(ctx, c, query)
-	if err != nil || m.Name != v1beta1.BuiltinRequestDuration {
-		return v, err
+	if err != nil {
+		return 0, runningQueryFailed(err)
+	}
+	if m.Name != v1beta1.BuiltinRequestDuration {
+		return v, nil
 	}
 	// Envoy's upstream_rq_time is in milliseconds; Flagger truncates it to whole ones.
 	return float64(int64(v)), nil
+}
+
+// runningQueryFailed words a built-in metric's failed query as Flagger's observers do, so the
+// events read "… is not receiving traffic: running query failed: no values found" and
+// "Prometheus query failed: running query failed: …". The failure kind is kept.
+func runningQueryFailed(err error) error {
+	var me *engine.MetricError
+	if !errors.As(err, &me) || (me.Failure != engine.MetricNoData && me.Failure != engine.MetricQueryFailed) {
+		return err
+	}
+	return &engine.MetricError{Failure: me.Failure, Detail: me.Detail, Err: fmt.Errorf("running query failed: %w", me.Err)}
 }
 
 // queryServer runs a query against the canary's metrics server or the default one.

@@ -75,6 +75,39 @@ func TestQueryBuiltin(t *testing.T) {
 	}
 }
 
+// TestQueryBuiltinFailures: a built-in metric's failed query keeps its kind and carries
+// Flagger's observer wording, which the engine puts in its events.
+func TestQueryBuiltinFailures(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		wantKind engine.MetricFailure
+		wantText string
+	}{
+		{name: "no data", status: http.StatusOK, body: vectorBody(), wantKind: engine.MetricNoData, wantText: "running query failed: no values found"},
+		{name: "server error", status: http.StatusInternalServerError, body: "down", wantKind: engine.MetricQueryFailed,
+			wantText: "running query failed: error response: Status 500 Internal Server Error: down"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prom := newFakeProm(t, tt.status, tt.body)
+			q := newQuerier(t, Options{DefaultServer: prom.URL}, nil)
+			_, err := q.Query(t.Context(), newCanary(), v1beta1.CanaryMetric{Name: "request-success-rate"})
+			me := requireMetricError(t, err, tt.wantKind)
+			require.Equal(t, tt.wantText, me.Err.Error())
+			if tt.wantKind == engine.MetricNoData {
+				require.ErrorIs(t, err, ErrNoValues)
+			}
+		})
+	}
+
+	q := newQuerier(t, Options{}, nil)
+	_, err := q.Query(t.Context(), newCanary(), v1beta1.CanaryMetric{Name: "request-duration"})
+	me := requireMetricError(t, err, engine.MetricProviderError)
+	require.NotContains(t, me.Err.Error(), "running query failed", "no query ran: there is no server")
+}
+
 func TestQueryServerSelection(t *testing.T) {
 	def := newFakeProm(t, http.StatusOK, vectorBody("1"))
 	own := newFakeProm(t, http.StatusOK, vectorBody("2"))

@@ -21,7 +21,11 @@ import (
 // A kustomize or decoding failure returns a nil Bundle and an error naming the file. Invalid
 // specs return the Bundle together with an *InvalidError listing every problem, so callers can
 // show what was rendered; callers that apply must apply nothing when the error is non-nil.
-func Build(root, overlay string) (*Bundle, error) {
+func Build(root, overlay string, with ...Option) (*Bundle, error) {
+	var o options
+	for _, opt := range with {
+		opt(&o)
+	}
 	cfs, err := newConfinedFS(root)
 	if err != nil {
 		return nil, err
@@ -65,7 +69,20 @@ func Build(root, overlay string) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b, b.validate()
+	return b, b.validate(o.defaultProvider)
+}
+
+// Option changes how Build validates what it rendered.
+type Option func(*options)
+
+type options struct {
+	defaultProvider string
+}
+
+// WithDefaultProvider validates Canaries without spec.provider as canaries of provider p, the
+// controller's -mesh-provider (without it they are checked as v1beta1.DefaultProvider's).
+func WithDefaultProvider(p string) Option {
+	return func(o *options) { o.defaultProvider = p }
 }
 
 // relTo returns p relative to root for messages; "." for the root itself.

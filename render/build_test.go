@@ -138,3 +138,22 @@ func TestBuildRefusesSymlinkOutsideRoot(t *testing.T) {
 	require.True(t, errors.As(err, &outsideErr), "got %v", err)
 	require.Contains(t, err.Error(), "secret.yaml")
 }
+
+func TestGatewayAPIFixture(t *testing.T) {
+	b, err := Build("testdata", "gatewayapi", WithDefaultProvider(v1beta1.ProviderGatewayAPIv1))
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"MetricTemplate flagger-system/latency", "MetricTemplate flagger-system/error-rate", "Canary test/podinfo"}, objectNames(b))
+	c := b.Canaries[0]
+	require.Empty(t, c.Spec.Provider, "the bundle keeps the Canary as written")
+	require.Equal(t, []string{"localproject.contour.io"}, c.Spec.Service.Hosts)
+	require.Equal(t, []v1beta1.GatewayRef{{Name: "contour", Namespace: ptr("projectcontour")}}, c.Spec.Service.GatewayRefs)
+
+	b, err = Build("testdata", "gatewayapi-ab", WithDefaultProvider(v1beta1.ProviderGatewayAPIv1))
+	require.NoError(t, err)
+	require.Len(t, b.Canaries, 1)
+	require.Len(t, b.Canaries[0].Spec.Analysis.Match, 1)
+
+	// Checked as the default provider's (SMI), the A/B test is refused with the reason.
+	_, err = Build("testdata", "gatewayapi-ab")
+	require.ErrorContains(t, err, "Canary ab-test/podinfo: spec.analysis.match: Forbidden: A/B testing is not supported by SMI TrafficSplits")
+}

@@ -66,9 +66,14 @@ func ObjectName(o *unstructured.Unstructured) string {
 }
 
 // validate runs the validation of every flagger.app object and the cross-checks, and returns
-// an *InvalidError when anything is invalid.
-func (b *Bundle) validate() error {
+// an *InvalidError when anything is invalid. Canaries without spec.provider are validated as
+// canaries of defaultProvider when it is set; the Bundle keeps them as written.
+func (b *Bundle) validate(defaultProvider string) error {
 	for _, c := range b.Canaries {
+		if c.Spec.Provider == "" && defaultProvider != "" {
+			c = c.DeepCopy()
+			c.Spec.Provider = defaultProvider
+		}
 		if err := v1beta1.ValidateCanary(c); err != nil {
 			b.problems = append(b.problems, err)
 		}

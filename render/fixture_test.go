@@ -87,3 +87,4 @@ metadata:
 spec:
 ` + spec})
 }
+func ptr[T any](v T) *T { return &v }

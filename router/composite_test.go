@@ -25,11 +25,11 @@ func TestCompositeProvider(t *testing.T) {
 		{name: "spec wins over the default", def: "smi:v1alpha2", provider: "smi:v1alpha3", wantVersion: v1beta1.SMIv1alpha3},
 		{
 			name: "istio", provider: "istio",
-			wantErr: `canary podinfo.test: unsupported provider "istio": gitcanary routes with SMI TrafficSplits; use smi:crossover or smi:v1alpha1|v1alpha2|v1alpha3[:<mesh>]`,
+			wantErr: `canary podinfo.test: unsupported provider "istio": gitcanary routes with SMI TrafficSplits and Gateway API HTTPRoutes; use smi:crossover, smi:v1alpha1|v1alpha2|v1alpha3[:<mesh>], gatewayapi:v1 or gatewayapi:v1beta1`,
 		},
 		{
 			name: "smi:v1alpha4", provider: "smi:v1alpha4",
-			wantErr: `canary podinfo.test: unsupported provider "smi:v1alpha4": gitcanary routes with SMI TrafficSplits; use smi:crossover or smi:v1alpha1|v1alpha2|v1alpha3[:<mesh>]`,
+			wantErr: `canary podinfo.test: unsupported provider "smi:v1alpha4": gitcanary routes with SMI TrafficSplits and Gateway API HTTPRoutes; use smi:crossover, smi:v1alpha1|v1alpha2|v1alpha3[:<mesh>], gatewayapi:v1 or gatewayapi:v1beta1`,
 		},
 	}
 	for _, tt := range tests {

@@ -213,9 +213,14 @@ type CanaryService struct {
 	// +optional
 	Headless bool `json:"headless,omitempty"`
 
-	// Hosts: with SMI, hosts[0] becomes the TrafficSplit's spec.service.
+	// Hosts: with SMI, hosts[0] becomes the TrafficSplit's spec.service; with Gateway API they
+	// are the HTTPRoute's hostnames.
 	// +optional
 	Hosts []string `json:"hosts,omitempty"`
+
+	// GatewayRefs are the Gateways the generated HTTPRoute attaches to (Gateway API; required there).
+	// +optional
+	GatewayRefs []GatewayRef `json:"gatewayRefs,omitempty"`
 
 	// Gateways are Istio gateways; with SMI used only when the target mesh is istio.
 	// +optional
@@ -253,8 +258,18 @@ type CanaryService struct {
 	// +optional
 	Backends []string `json:"backends,omitempty"`
 
-	// Retries, Headers, TrafficPolicy, CorsPolicy, Rewrite, Delegation, GatewayRefs, Match and
-	// Mirror are other meshes' routing settings. They are kept verbatim and not acted upon.
+	// Match holds the request match conditions of the generated HTTPRoute (Gateway API), in
+	// Flagger's (Istio's) HTTPMatchRequest shape; see ParseMatches. Rejected with SMI providers.
+	// +optional
+	Match []apiextensionsv1.JSON `json:"match,omitempty"`
+
+	// Mirror adds RequestMirror filters to the generated HTTPRoute (Gateway API). Rejected with
+	// SMI providers.
+	// +optional
+	Mirror []HTTPRequestMirror `json:"mirror,omitempty"`
+
+	// Retries, Headers, TrafficPolicy, CorsPolicy, Rewrite and Delegation are other meshes'
+	// routing settings. They are kept verbatim and not acted upon.
 
 	// +optional
 	Retries *apiextensionsv1.JSON `json:"retries,omitempty"`
@@ -268,12 +283,6 @@ type CanaryService struct {
 	Rewrite *apiextensionsv1.JSON `json:"rewrite,omitempty"`
 	// +optional
 	Delegation bool `json:"delegation,omitempty"`
-	// +optional
-	GatewayRefs []apiextensionsv1.JSON `json:"gatewayRefs,omitempty"`
-	// +optional
-	Match []apiextensionsv1.JSON `json:"match,omitempty"`
-	// +optional
-	Mirror []apiextensionsv1.JSON `json:"mirror,omitempty"`
 }
 
 // CanaryAnalysis describes how a new revision is analysed.
@@ -327,22 +336,26 @@ type CanaryAnalysis struct {
 	// +optional
 	CanaryReadyThreshold *int `json:"canaryReadyThreshold,omitempty"`
 
-	// Mirror enables traffic mirroring (Istio, Gateway API). Rejected with SMI providers.
+	// Mirror enables traffic mirroring (Gateway API): the requests to the primary are also sent
+	// to the canary during Blue/Green iterations, or for one step before a canary's first weight.
+	// Rejected with SMI providers.
 	// +optional
 	Mirror bool `json:"mirror,omitempty"`
 
-	// MirrorWeight is the mirrored traffic percentage (Istio, Gateway API).
+	// MirrorWeight is the percentage of requests mirrored (Gateway API; 0 means all).
 	// +optional
 	MirrorWeight int `json:"mirrorWeight,omitempty"`
 
-	// Match holds A/B testing HTTP match conditions. Rejected with SMI providers, which cannot
-	// match on headers.
+	// Match holds A/B testing HTTP match conditions (Gateway API), in Flagger's (Istio's)
+	// HTTPMatchRequest shape; see ParseMatches. Rejected with SMI providers, which cannot match
+	// on headers.
 	// +optional
 	Match []apiextensionsv1.JSON `json:"match,omitempty"`
 
-	// SessionAffinity (Istio, Gateway API); kept verbatim, not used with SMI.
+	// SessionAffinity pins users to the version that answered them first (Gateway API).
+	// Rejected with SMI providers.
 	// +optional
-	SessionAffinity *apiextensionsv1.JSON `json:"sessionAffinity,omitempty"`
+	SessionAffinity *SessionAffinity `json:"sessionAffinity,omitempty"`
 
 	// Metrics are the checks run on every analysis tick.
 	// +optional

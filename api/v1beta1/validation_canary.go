@@ -17,18 +17,19 @@ var webhookTypes = []string{"", string(ConfirmRolloutHook), string(PreRolloutHoo
 
 // ValidateCanary returns nil, or a *ValidationError listing every problem of the Canary: what
 // Flagger's CRD and controller reject, plus what gitcanary rejects on purpose (DESIGN §1): an
-// unknown provider, and A/B match and mirroring, which SMI TrafficSplits cannot do.
+// unknown provider, and the routing settings its provider cannot honour (validateRouting).
+// A Canary without spec.provider is checked as DefaultProvider's; callers that know the
+// controller's -mesh-provider fill spec.provider first.
 func ValidateCanary(c *Canary) error {
 	spec := field.NewPath("spec")
 	var errs field.ErrorList
 	if c.Name == "" {
 		errs = append(errs, field.Required(field.NewPath("metadata", "name"), ""))
 	}
-	if c.Spec.Provider != "" {
-		if _, err := ParseProvider(c.Spec.Provider); err != nil {
-			errs = append(errs, field.Invalid(spec.Child("provider"), c.Spec.Provider,
-				"unsupported provider: use smi:crossover or smi:v1alpha1|v1alpha2|v1alpha3[:<mesh>]"))
-		}
+	if p, err := c.EffectiveProvider(); err != nil {
+		errs = append(errs, field.Invalid(spec.Child("provider"), c.Spec.Provider, "unsupported provider: "+supportedProviders))
+	} else {
+		errs = append(errs, validateRouting(c, p, spec)...)
 	}
 	if c.Spec.MetricsServer != "" {
 		errs = append(errs, validateURL(c.Spec.MetricsServer, spec.Child("metricsServer"))...)
@@ -93,9 +94,6 @@ func validateService(s *CanaryService, path *field.Path) field.ErrorList {
 	} else if s.Port < 0 || s.Port > 65535 {
 		errs = append(errs, field.Invalid(path.Child("port"), s.Port, "must be between 1 and 65535"))
 	}
-	if len(s.Mirror) > 0 {
-		errs = append(errs, field.Forbidden(path.Child("mirror"), "traffic mirroring is not supported by SMI TrafficSplits"))
-	}
 	return errs
 }
 
@@ -116,14 +114,6 @@ func validateAnalysis(a *CanaryAnalysis, skip bool, path *field.Path) field.Erro
 	}
 	if a.CanaryReadyThreshold != nil {
 		errs = append(errs, validatePercent(*a.CanaryReadyThreshold, path.Child("canaryReadyThreshold"))...)
-	}
-	if len(a.Match) > 0 {
-		errs = append(errs, field.Forbidden(path.Child("match"),
-			"A/B testing is not supported by SMI TrafficSplits, which cannot match on headers (Flagger would route 100% of the traffic to the canary); use stepWeight, stepWeights or iterations"))
-	}
-	if a.Mirror {
-		errs = append(errs, field.Forbidden(path.Child("mirror"),
-			"traffic mirroring is not supported by SMI TrafficSplits (Flagger would stall at weight 0)"))
 	}
 	for i := range a.Metrics {
 		errs = append(errs, validateMetric(&a.Metrics[i], path.Child("metrics").Index(i))...)

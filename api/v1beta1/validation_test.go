@@ -75,12 +75,6 @@ func TestValidateCanary(t *testing.T) {
 		{name: "webhook without url", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[1].URL = "" }, wantFields: []string{"spec.analysis.webhooks[1].url"}},
 		{name: "webhook without name", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[0].Name = "" }, wantFields: []string{"spec.analysis.webhooks[0].name"}},
 		{name: "bad webhook timeout", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[0].Timeout = "30 seconds" }, wantFields: []string{"spec.analysis.webhooks[0].timeout"}},
-		{name: "A/B match under SMI", mod: func(c *Canary) {
-			c.Spec.Analysis.StepWeight, c.Spec.Analysis.MaxWeight, c.Spec.Analysis.Iterations = 0, 0, 10
-			c.Spec.Analysis.Match = append(c.Spec.Analysis.Match, rawJSON(`{"headers":{"x-canary":{"exact":"insider"}}}`))
-		}, wantFields: []string{"spec.analysis.match"}, wantText: "A/B testing is not supported by SMI"},
-		{name: "mirror under SMI", mod: func(c *Canary) { c.Spec.Analysis.Mirror = true },
-			wantFields: []string{"spec.analysis.mirror"}, wantText: "mirroring is not supported"},
 		{name: "alert without provider", mod: func(c *Canary) {
 			c.Spec.Analysis.Alerts = []CanaryAlert{{Name: "on-call", Severity: "critical"}}
 		}, wantFields: []string{"spec.analysis.alerts[0].providerRef.name", "spec.analysis.alerts[0].severity"}},

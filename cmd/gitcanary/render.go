@@ -20,10 +20,11 @@ func init() {
 	register(command{name: "render", summary: "render an overlay and check its Canaries, MetricTemplates and AlertProviders", run: runRender})
 }
 
-const renderUsage = `Usage: gitcanary render PATH [--root DIR] [-o table|yaml|json]
+const renderUsage = `Usage: gitcanary render PATH [--root DIR] [--mesh-provider P] [-o table|yaml|json]
 
 Renders the kustomize overlay (or plain folder of manifests) at PATH as the controller would,
-lists the objects found and checks every Canary, MetricTemplate and AlertProvider.
+lists the objects found and checks every Canary, MetricTemplate and AlertProvider. Canaries
+without spec.provider are checked as canaries of --mesh-provider (the controller's flag).
 Warnings go to stderr. Exit status: 0 valid, 1 invalid or not renderable, 2 usage error.
 
 `
@@ -32,6 +33,7 @@ func runRender(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("render", renderUsage, stderr)
 	root := fs.String("root", "", "repository root that confines rendering (default: the Git work tree containing PATH, else the current directory)")
 	output := fs.String("o", "table", "output format: table, yaml or json")
+	provider := fs.String("mesh-provider", v1beta1.DefaultProvider, "provider of canaries without spec.provider, as the controller's -mesh-provider")
 	paths, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -48,6 +50,10 @@ func runRender(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gitcanary render: unknown output format %q (table, yaml or json)\n", *output)
 		return exitUsage
 	}
+	if _, err := v1beta1.ParseProvider(*provider); err != nil {
+		fmt.Fprintf(stderr, "gitcanary render: --mesh-provider: %v\n", err)
+		return exitUsage
+	}
 	if *root == "" {
 		*root = defaultRoot(paths[0])
 	}
@@ -57,7 +63,7 @@ func runRender(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	bundle, err := render.Build(*root, overlay)
+	bundle, err := render.Build(*root, overlay, render.WithDefaultProvider(*provider))
 	if bundle != nil {
 		for _, w := range bundle.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w)

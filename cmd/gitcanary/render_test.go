@@ -58,6 +58,16 @@ func TestRenderWarningsGoToStderr(t *testing.T) {
 	require.Contains(t, stderr, "warning: Canary test/podinfo: spec.analysis.metrics[1].thresholdRange.max: 0.5 means 0.5 ms")
 }
 
+func TestRenderMeshProvider(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "render", "--mesh-provider", "gatewayapi:v1", "../../render/testdata/gatewayapi-ab")
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "Canary ab-test/podinfo\n")
+
+	code, _, stderr = runCmd(t, "render", "../../render/testdata/gatewayapi-ab")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, "error: Canary ab-test/podinfo: spec.analysis.match: Forbidden: A/B testing is not supported by SMI")
+}
+
 func TestRenderBadInput(t *testing.T) {
 	const canary = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: test}\nspec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n"
 	tests := []struct {
@@ -104,6 +114,7 @@ func TestRenderUsage(t *testing.T) {
 		{name: "unknown flag", args: []string{"render", "--colour", "."}, want: "flag provided but not defined"},
 		{name: "path outside root", args: []string{"render", "--root", "../../manifests", "../../render"}, want: "is not inside the repository root"},
 		{name: "unknown command", args: []string{"rendr"}, want: `unknown command "rendr"`},
+		{name: "unknown mesh provider", args: []string{"render", "--mesh-provider", "istio", "../../manifests/examples/podinfo"}, want: `--mesh-provider: unsupported provider "istio"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -99,11 +99,15 @@ func decideSuspended(p *plan) {
 	p.ready = &condition{status: corev1.ConditionUnknown, reason: ReasonSuspended, message: msgSuspended}
 }
 
-// decideInitializing creates the primary, waits for it to be ready (unless the analysis is
-// skipped), routes all traffic to it and scales the target to zero.
+// decideInitializing checks the metrics providers (on the tick that creates the primary, unless
+// the analysis is skipped), creates the primary, waits for it to be ready (unless the analysis
+// is skipped), routes all traffic to it and scales the target to zero.
 func decideInitializing(p *plan) {
 	c, w := p.c, p.obs.Workload.Workload
 	p.setPhase(v1beta1.CanaryPhaseInitializing)
+	if !c.SkipAnalysis() && !w.PrimaryExists && !p.providersChecked() {
+		return
+	}
 	p.do(ActEnsurePrimary)
 	if !c.SkipAnalysis() {
 		if !w.PrimaryExists {
@@ -120,6 +124,22 @@ func decideInitializing(p *plan) {
 	p.syncStatus(v1beta1.CanaryPhaseInitialized, 0)
 	p.info(msgInitialized(c))
 	p.alert(alertInitialized(c), v1beta1.SeverityInfo, true)
+}
+
+// providersChecked asks whether the canary's metrics providers answer, and records Flagger's
+// Normal or Warning event. The check's failure does not stop the initialization, as in Flagger.
+func (p *plan) providersChecked() bool {
+	r := p.obs.Providers
+	if r == nil {
+		p.need = &Check{Kind: CheckProviders}
+		return false
+	}
+	if r.Err != nil {
+		p.warn(msgProvidersError(r.Err))
+	} else {
+		p.info(msgProvidersAvailable)
+	}
+	return true
 }
 
 // decideIdle handles Initialized, Succeeded and Failed: nothing happens until the target's

@@ -118,6 +118,8 @@ type world struct {
 	metrics     map[string]engine.MetricResult // by metric name; missing fails the test
 	invalid     error
 	floor       time.Duration
+	// providers is what Metrics.Available answers.
+	providers error
 }
 
 func routed(canary int) world { return world{workload: ready(revB), primary: 100 - canary} }
@@ -159,6 +161,8 @@ func decide(t testing.TB, c *v1beta1.Canary, w world) decided {
 			r, ok := w.metrics[ch.Name]
 			require.True(t, ok, "unexpected query of metric %s", ch.Name)
 			obs.SetMetric(ch.Index, r.Value, r.Err)
+		case engine.CheckProviders:
+			obs.SetProviders(w.providers)
 		}
 	}
 	require.FailNow(t, "Decide did not converge", "checks: %v", checks)

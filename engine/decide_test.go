@@ -29,11 +29,24 @@ func TestDecideInitialization(t *testing.T) {
 		"Notify info: New Deployment detected, initialization completed.",
 	}
 	runDecideCases(t, []decideCase{{
-		name:   "a new canary creates its primary",
+		name:   "a new canary checks its metrics providers and creates its primary",
 		canary: seedCanary(t),
 		world:  world{workload: noPrimary},
-		want:   []string{"EnsurePrimary"},
+		want:   []string{"Event Normal: all the metrics providers are available!", "EnsurePrimary"},
 		phase:  v1beta1.CanaryPhaseInitializing,
+		checks: []string{"Workload", "Providers"},
+	}, {
+		name:   "unavailable providers are a warning; the initialization goes on",
+		canary: seedCanary(t),
+		world:  world{workload: noPrimary, providers: errors.New("prometheus not available: connection refused")},
+		want:   []string{"Event Warning: Error checking metric providers: prometheus not available: connection refused", "EnsurePrimary"},
+		phase:  v1beta1.CanaryPhaseInitializing,
+	}, {
+		name:   "skipAnalysis does not check the providers",
+		canary: seedCanary(t, skipAnalysis, inPhase(v1beta1.CanaryPhaseInitializing)),
+		world:  world{workload: noPrimary},
+		want:   initialized,
+		phase:  v1beta1.CanaryPhaseInitialized,
 		checks: []string{"Workload"},
 	}, {
 		name:   "initialization waits for the primary",

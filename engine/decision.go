@@ -41,6 +41,8 @@ const (
 	CheckHook
 	// CheckMetric queries one analysis metric (Metrics.Query).
 	CheckMetric
+	// CheckProviders checks that the canary's metrics providers answer (Metrics.Available).
+	CheckProviders
 )
 
 // Check is a read, webhook call or metric query whose result the next decision depends on.
@@ -68,6 +70,8 @@ func (c Check) String() string {
 		return fmt.Sprintf("Hook %s %s phase=%s", c.Hook, c.Name, c.Phase)
 	case CheckMetric:
 		return "Metric " + c.Name
+	case CheckProviders:
+		return "Providers"
 	default:
 		return fmt.Sprintf("Check(%d)", int(c.Kind))
 	}

@@ -15,6 +15,9 @@ const (
 	msgRoutingPrimary = "Routing all traffic to primary"
 	msgRoutingCanary  = "Routing all traffic to canary"
 	msgNotConfigured  = "Metric query failed for no usable metrics template and query were configured"
+	// msgProvidersAvailable is the initialization event of a canary whose metrics providers
+	// all answered.
+	msgProvidersAvailable = "all the metrics providers are available!"
 	// msgPrimaryCreated is the readiness text Flagger reports for a primary it just created.
 	msgPrimaryCreated = "waiting for rollout to finish: observed deployment generation less than desired generation"
 )
@@ -29,6 +32,8 @@ const (
 	alertPromotionSucceeded = "Canary analysis completed successfully, promotion finished."
 	alertSkipped            = "Canary analysis was skipped, promotion finished."
 )
+
+func msgProvidersError(err error) string { return "Error checking metric providers: " + err.Error() }
 
 func msgInvalid(err error) string { return "invalid canary spec: " + err.Error() }
 

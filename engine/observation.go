@@ -19,6 +19,13 @@ type Observation struct {
 	// Metrics holds the result of each metric queried this tick, by index in
 	// spec.analysis.metrics.
 	Metrics map[int]MetricResult
+	// Providers is the result of Metrics.Available; nil until CheckProviders ran.
+	Providers *ProvidersResult
+}
+
+// ProvidersResult is what Metrics.Available returned: nil when every provider answered.
+type ProvidersResult struct {
+	Err error
 }
 
 // WorkloadResult is what Workloads.Observe returned.
@@ -56,6 +63,11 @@ func (o *Observation) SetHook(index int, err error) {
 		o.Hooks = map[int]error{}
 	}
 	o.Hooks[index] = err
+}
+
+// SetProviders records the result of CheckProviders.
+func (o *Observation) SetProviders(err error) {
+	o.Providers = &ProvidersResult{Err: err}
 }
 
 // SetMetric records the result of a CheckMetric.

@@ -56,6 +56,11 @@ type Metrics interface {
 	// Query returns the value of one analysis metric: a built-in, an inline query or a
 	// MetricTemplate. Failures are *MetricError so the engine can word them as Flagger does.
 	Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (float64, error)
+	// Available checks that the providers of the canary's metrics answer (Flagger's
+	// checkMetricProviderAvailability): the Prometheus of the built-in metrics, and each
+	// MetricTemplate with its Secret and provider. The engine asks once, when it creates the
+	// primary of a new canary.
+	Available(ctx context.Context, c *v1beta1.Canary) error
 }
 
 // Hooks calls webhooks.

@@ -163,6 +163,8 @@ func (r *Reconciler) check(ctx context.Context, c *v1beta1.Canary, ch Check, obs
 		m.Interval = m.EffectiveInterval()
 		v, err := r.ports.Metrics.Query(ctx, c, m)
 		obs.SetMetric(ch.Index, v, err)
+	case CheckProviders:
+		obs.SetProviders(r.ports.Metrics.Available(ctx, c))
 	}
 }
 

@@ -50,6 +50,8 @@ type Metrics struct {
 	mu      sync.Mutex
 	values  map[string][]float64
 	errs    map[string]error
+	// unavailable is what Available answers.
+	unavailable error
 }
 
 var _ engine.Metrics = (*Metrics)(nil)
@@ -77,6 +79,21 @@ func (f *Metrics) SetError(name string, err error) {
 		f.errs = map[string]error{}
 	}
 	f.errs[name] = err
+}
+
+// SetUnavailable makes Available answer err (nil: every provider answers).
+func (f *Metrics) SetUnavailable(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unavailable = err
+}
+
+// Available implements engine.Metrics.
+func (f *Metrics) Available(_ context.Context, _ *v1beta1.Canary) error {
+	f.journal.add("Metrics", "Available", "")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.unavailable
 }
 
 // Query implements engine.Metrics.

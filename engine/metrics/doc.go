@@ -7,7 +7,8 @@
 // credentials of the template's secretRef, sends the query through client_golang's API client
 // and reduces the result to one number as Flagger does (reference §7.3). Every failure is an
 // *engine.MetricError whose Failure says what went wrong, so the engine words its Halt events
-// as Flagger does.
+// as Flagger does. Querier.Available is Flagger's provider check at initialization: it asks the
+// built-ins' Prometheus and each template's provider for vector(1).
 //
 // Templates and Secrets are read through the small Templates and Secrets interfaces; the
 // adapters in readers.go serve them from the API server (api/client, a clientset) or from an

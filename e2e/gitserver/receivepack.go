@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/memory"
 )
 
 // Reasons a reference update is refused, as they appear in the report status.
@@ -33,8 +34,12 @@ func (r *repo) receivePack(ctx context.Context, w io.Writer, body io.Reader, den
 	rs := packp.NewReportStatus()
 	rs.UnpackStatus = "ok"
 	if needsPack(req) {
-		if err := packfile.UpdateObjectStorage(r.storage, req.Packfile); err != nil {
-			rs.UnpackStatus = "unpack failed"
+		if err := r.storePack(req.Packfile); err != nil {
+			// As git's receive-pack: the unpack error, then every command refused.
+			rs.UnpackStatus = "unpack failed: " + err.Error()
+			for _, cmd := range req.Commands {
+				rs.CommandStatuses = append(rs.CommandStatuses, &packp.CommandStatus{ReferenceName: cmd.Name, Status: "unpacker error"})
+			}
 			return nil, errors.Join(fmt.Errorf("receive-pack %s: unpack: %w", r.name, err), rs.Encode(w))
 		}
 	}
@@ -61,6 +66,66 @@ func (r *repo) receivePack(ctx context.Context, w io.Writer, body io.Reader, den
 		rs.CommandStatuses = append(rs.CommandStatuses, &packp.CommandStatus{ReferenceName: cmd.Name, Status: status})
 	}
 	return applied, rs.Encode(w)
+}
+
+// storePack stores the objects of a received pack as one self-contained pack. The git CLI sends
+// thin packs: deltas whose bases only the repository holds, which go-git's pack writer cannot
+// index on its own. So the pack is parsed with the repository as the source of such bases, and
+// the objects it holds are written back as a complete pack (without deltas: pushes stay cheap,
+// and upload-pack computes deltas for its clients anyway).
+func (r *repo) storePack(pack io.Reader) error {
+	received := &thinPackObjects{EncodedObjectStorer: memory.NewStorage(), repo: r.storage}
+	parser, err := packfile.NewParserWithStorage(packfile.NewScanner(pack), received)
+	if err != nil {
+		return err
+	}
+	if _, err := parser.Parse(); err != nil {
+		return fmt.Errorf("parse pack: %w", err)
+	}
+	var hashes []plumbing.Hash
+	iter, err := received.EncodedObjectStorer.IterEncodedObjects(plumbing.AnyObject)
+	if err != nil {
+		return err
+	}
+	err = iter.ForEach(func(o plumbing.EncodedObject) error {
+		hashes = append(hashes, o.Hash())
+		return nil
+	})
+	if err != nil || len(hashes) == 0 {
+		return err
+	}
+	pw, err := r.storage.PackfileWriter()
+	if err != nil {
+		return fmt.Errorf("write pack: %w", err)
+	}
+	_, err = packfile.NewEncoder(pw, received.EncodedObjectStorer, false).Encode(hashes, 0)
+	if cerr := pw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write pack: %w", err)
+	}
+	return nil
+}
+
+// thinPackObjects holds the objects of a pack being parsed (the embedded storer) and finds the
+// bases of a thin pack's deltas in the repository.
+type thinPackObjects struct {
+	storer.EncodedObjectStorer
+	repo storer.EncodedObjectStorer
+}
+
+// EncodedObject returns an object of the pack, else of the repository.
+func (t *thinPackObjects) EncodedObject(typ plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	o, err := t.EncodedObjectStorer.EncodedObject(typ, h)
+	if !errors.Is(err, plumbing.ErrObjectNotFound) {
+		return o, err
+	}
+	o, err = t.repo.EncodedObject(typ, h)
+	if err != nil {
+		return nil, fmt.Errorf("delta base %s: %w", h, err)
+	}
+	return o, nil
 }
 
 func needsPack(req *packp.ReferenceUpdateRequest) bool {

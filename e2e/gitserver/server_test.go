@@ -2,7 +2,10 @@ package gitserver
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
+	"crypto/sha1"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"sync"
@@ -325,4 +328,58 @@ func TestKnownHostsNamesTheListener(t *testing.T) {
 	require.Empty(t, rest)
 	require.Equal(t, []string{"[" + "127.0.0.1]:" + s.SSHAddr()[len("127.0.0.1:"):]}, hosts)
 	require.Equal(t, s.HostKey().Marshal(), key.Marshal())
+}
+
+// thinPackWithMissingBase is a pack of one REF_DELTA object whose base no one has.
+func thinPackWithMissingBase(t *testing.T) []byte {
+	t.Helper()
+	var delta bytes.Buffer
+	delta.Write([]byte{5, 3, 3}) // base size 5, result size 3, insert 3 bytes:
+	delta.WriteString("new")
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	_, err := zw.Write(delta.Bytes())
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	var pack bytes.Buffer
+	pack.WriteString("PACK")
+	require.NoError(t, binary.Write(&pack, binary.BigEndian, [2]uint32{2, 1}))
+	pack.WriteByte(byte(plumbing.REFDeltaObject)<<4 | byte(delta.Len()))
+	missing := plumbing.NewHash("0123456789abcdef0123456789abcdef01234567")
+	pack.Write(missing[:])
+	pack.Write(z.Bytes())
+	sum := sha1.Sum(pack.Bytes())
+	pack.Write(sum[:])
+	return pack.Bytes()
+}
+
+func TestUnpackFailureRefusesEveryCommand(t *testing.T) {
+	s, _ := startServer(t, Options{})
+	before, err := s.Head("demo", "main")
+	require.NoError(t, err)
+	r, err := s.repo("demo")
+	require.NoError(t, err)
+	req := packp.NewReferenceUpdateRequest()
+	require.NoError(t, req.Capabilities.Set(capability.ReportStatus))
+	req.Commands = []*packp.Command{
+		{Name: "refs/heads/main", Old: plumbing.NewHash(before), New: plumbing.NewHash("89abcdef0123456789abcdef0123456789abcdef")},
+		{Name: "refs/heads/other", New: plumbing.NewHash("89abcdef0123456789abcdef0123456789abcdef")},
+	}
+	req.Packfile = io.NopCloser(bytes.NewReader(thinPackWithMissingBase(t)))
+	var body, out bytes.Buffer
+	require.NoError(t, req.Encode(&body))
+	_, err = r.receivePack(context.Background(), &out, &body, false)
+	require.ErrorIs(t, err, plumbing.ErrObjectNotFound)
+
+	rs := packp.NewReportStatus()
+	require.NoError(t, rs.Decode(&out))
+	require.Contains(t, rs.UnpackStatus, "unpack failed")
+	require.Contains(t, rs.UnpackStatus, "delta base 0123456789abcdef0123456789abcdef01234567")
+	require.Len(t, rs.CommandStatuses, 2)
+	for _, cs := range rs.CommandStatuses {
+		require.Equal(t, "unpacker error", cs.Status, cs.ReferenceName)
+	}
+	after, err := s.Head("demo", "main")
+	require.NoError(t, err)
+	require.Equal(t, before, after, "nothing applied")
 }

@@ -64,7 +64,8 @@ func (r *repo) advertise(w io.Writer, service string, httpPrefix bool) error {
 func setCapabilities(c *capability.List, service string) error {
 	caps := []capability.Capability{capability.OFSDelta}
 	if service == serviceUploadPack {
-		caps = append(caps, capability.Shallow, capability.AllowTipSHA1InWant, capability.AllowReachableSHA1InWant)
+		caps = append(caps, capability.MultiACKDetailed, capability.Shallow, capability.AllowTipSHA1InWant,
+			capability.AllowReachableSHA1InWant)
 	} else {
 		caps = append(caps, capability.ReportStatus, capability.DeleteRefs)
 	}
@@ -79,45 +80,18 @@ func setCapabilities(c *capability.List, service string) error {
 	return nil
 }
 
-// uploadRequest is what a client asks of upload-pack: the UploadRequest (wants, shallows, depth)
-// and the haves that follow it.
-type uploadRequest struct {
-	*packp.UploadRequest
-	haves []plumbing.Hash
-}
-
-// readUploadRequest reads wants, shallows and deepen up to the first flush, then the haves up to
-// "done" or the end of the body. ok is false when the client sent no wants (it only listed refs).
-func readUploadRequest(body *bufio.Reader) (req uploadRequest, ok bool, err error) {
-	if b, err := body.Peek(4); err == io.EOF || (err == nil && bytes.Equal(b, pktline.FlushPkt)) {
-		return req, false, nil
-	}
-	req.UploadRequest = packp.NewUploadRequest()
-	if err := req.Decode(body); err != nil {
-		return req, false, fmt.Errorf("decode upload request: %w", err)
-	}
-	sc := pktline.NewScanner(body)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if bytes.Equal(line, []byte("done")) {
-			break
-		}
-		if h, found := bytes.CutPrefix(line, []byte("have ")); found {
-			req.haves = append(req.haves, plumbing.NewHash(string(h)))
-		}
-	}
-	if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
-		return req, false, fmt.Errorf("decode haves: %w", err)
-	}
-	return req, true, nil
-}
-
-// uploadPack answers one upload-pack request read from body: the shallow update when the client
-// asked for a depth, a NAK, then a pack with what the wants need and the haves lack.
+// uploadPack answers one upload-pack request read from body: the wants (and the client's
+// shallow commits and depth), the shallow update when the client asked for a depth, the
+// negotiation of haves, and, once the client sent "done", a pack with what the wants need and
+// the common haves lack. A client that only listed the references sends a flush and gets nothing.
 func (r *repo) uploadPack(ctx context.Context, w io.Writer, body io.Reader) error {
-	req, ok, err := readUploadRequest(bufio.NewReader(body))
-	if err != nil || !ok {
-		return err
+	br := bufio.NewReader(body)
+	if b, err := br.Peek(4); err == io.EOF || (err == nil && bytes.Equal(b, pktline.FlushPkt)) {
+		return nil
+	}
+	req := packp.NewUploadRequest()
+	if err := req.Decode(br); err != nil {
+		return fmt.Errorf("upload-pack %s: decode request: %w", r.name, err)
 	}
 	depth := 0
 	switch d := req.Depth.(type) {
@@ -129,51 +103,88 @@ func (r *repo) uploadPack(ctx context.Context, w io.Writer, body io.Reader) erro
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	plan, err := r.planUpload(req, depth)
-	if err != nil {
-		return fmt.Errorf("upload-pack %s: %w", r.name, err)
-	}
 	if depth > 0 {
-		su := packp.ShallowUpdate{Shallows: plan.shallows}
+		// As git does, the shallow update answers every request that asks for a depth, before
+		// the negotiation, and does not depend on the haves.
+		plan, err := r.planUpload(req, nil, depth)
+		if err != nil {
+			return fmt.Errorf("upload-pack %s: %w", r.name, err)
+		}
+		su := packp.ShallowUpdate{Shallows: plan.shallows, Unshallows: plan.unshallows}
 		if err := su.Encode(w); err != nil {
 			return err
 		}
 	}
-	if err := pktline.NewEncoder(w).Encodef("NAK\n"); err != nil {
+	n := newNegotiation(pktline.NewEncoder(w), r.storage, req.Capabilities.Supports(capability.MultiACKDetailed))
+	done, err := n.run(pktline.NewScanner(br))
+	if err != nil || !done {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	plan, err := r.planUpload(req, n.common, depth)
+	if err != nil {
+		return fmt.Errorf("upload-pack %s: %w", r.name, err)
+	}
 	_, err = packfile.NewEncoder(w, r.storage, false).Encode(plan.objects, packWindow)
 	return err
 }
 
-// uploadPlan is what one upload-pack sends: the objects of the pack and the new shallow commits.
+// uploadPlan is what one upload-pack sends: the objects of the pack, the new shallow commits,
+// and the client's shallow commits whose parents the pack now brings (unshallows).
 type uploadPlan struct {
-	objects  []plumbing.Hash
-	shallows []plumbing.Hash
+	objects, shallows, unshallows []plumbing.Hash
 }
 
 // planUpload walks the wants (to depth commits, 0 = all) and leaves out every object reachable from
-// the haves, without walking past the client's own shallow commits.
-func (r *repo) planUpload(req uploadRequest, depth int) (uploadPlan, error) {
+// the haves, without walking past the client's own shallow commits. A client shallow commit that
+// the deeper walk goes through is unshallowed, and its parents are wanted too (as git does, since
+// the client has the commit itself and may list it as a have).
+func (r *repo) planUpload(req *packp.UploadRequest, haves []plumbing.Hash, depth int) (uploadPlan, error) {
+	var plan uploadPlan
 	clientShallow := map[plumbing.Hash]bool{}
 	for _, h := range req.Shallows {
 		clientShallow[h] = true
 	}
+	// unshallowed maps each unshallowed commit to its depth in the walk.
+	unshallowed := map[plumbing.Hash]int{}
+	if depth > 0 && len(req.Shallows) > 0 {
+		probe := &walker{s: r.storage, seen: map[plumbing.Hash]bool{}, expanded: map[plumbing.Hash]int{}}
+		for _, h := range req.Wants {
+			if err := probe.want(h, depth, nil); err != nil {
+				return uploadPlan{}, err
+			}
+		}
+		for _, h := range req.Shallows {
+			if d, ok := probe.expanded[h]; ok {
+				unshallowed[h] = d
+				plan.unshallows = append(plan.unshallows, h)
+			}
+		}
+	}
 	w := &walker{s: r.storage, seen: map[plumbing.Hash]bool{}}
-	for _, h := range req.haves {
+	for _, h := range haves {
 		if err := w.commits(h, 0, clientShallow, nil); err != nil && !errors.Is(err, plumbing.ErrObjectNotFound) {
 			return uploadPlan{}, err
 		}
 	}
 	w.have, w.out = w.seen, nil
 	w.seen = map[plumbing.Hash]bool{}
-	var plan uploadPlan
 	for _, h := range req.Wants {
 		if err := w.want(h, depth, &plan.shallows); err != nil {
 			return uploadPlan{}, err
+		}
+	}
+	for _, h := range plan.unshallows {
+		c, err := object.GetCommit(r.storage, h)
+		if err != nil {
+			return uploadPlan{}, fmt.Errorf("unshallow %s: %w", h, err)
+		}
+		for _, p := range c.ParentHashes {
+			if err := w.commits(p, depth-unshallowed[h], nil, &plan.shallows); err != nil {
+				return uploadPlan{}, err
+			}
 		}
 	}
 	plan.objects = w.out
@@ -181,12 +192,14 @@ func (r *repo) planUpload(req uploadRequest, depth int) (uploadPlan, error) {
 }
 
 // walker collects object hashes: seen marks what was visited, have what the client already has,
-// out the objects to send.
+// out the objects to send; expanded, when set, records the commits whose parents were walked,
+// with their depth.
 type walker struct {
-	s    storer.EncodedObjectStorer
-	seen map[plumbing.Hash]bool
-	have map[plumbing.Hash]bool
-	out  []plumbing.Hash
+	s        storer.EncodedObjectStorer
+	seen     map[plumbing.Hash]bool
+	have     map[plumbing.Hash]bool
+	expanded map[plumbing.Hash]int
+	out      []plumbing.Hash
 }
 
 func (w *walker) add(h plumbing.Hash) bool {
@@ -252,6 +265,9 @@ func (w *walker) commits(start plumbing.Hash, depth int, stop map[plumbing.Hash]
 				*shallows = append(*shallows, it.h)
 			}
 			continue
+		}
+		if w.expanded != nil {
+			w.expanded[it.h] = it.d
 		}
 		for _, p := range c.ParentHashes {
 			queue = append(queue, item{p, it.d + 1})

@@ -121,6 +121,11 @@ type CanaryStatus struct {
 	// PreviousSessionAffinityCookie (Istio, Gateway API only).
 	// +optional
 	PreviousSessionAffinityCookie string `json:"previousSessionAffinityCookie,omitempty"`
+
+	// Analysis is gitcanary's record of the analysis: the evidence of the last checks and the
+	// counters of the no-data and query-error policies (gitcanary extension).
+	// +optional
+	Analysis *CanaryAnalysisStatus `json:"analysis,omitempty"`
 }
 
 // Condition returns the condition of the given type, or nil.

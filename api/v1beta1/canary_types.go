@@ -368,6 +368,11 @@ type CanaryAnalysis struct {
 	// Alerts route notifications to AlertProviders by severity.
 	// +optional
 	Alerts []CanaryAlert `json:"alerts,omitempty"`
+
+	// QueryErrors is what a failed metric query does (gitcanary extension; default Fail, as
+	// Flagger): Hold keeps the weight while the metrics backend is unreachable.
+	// +optional
+	QueryErrors *CanaryQueryErrors `json:"queryErrors,omitempty"`
 }
 
 // CanaryMetric is one metric check of the analysis.
@@ -399,6 +404,18 @@ type CanaryMetric struct {
 	// TemplateVariables are available to the template as {{ variables.key }}.
 	// +optional
 	TemplateVariables map[string]string `json:"templateVariables,omitempty"`
+
+	// NoData is what the check does when the query returns no values (gitcanary extension;
+	// default Fail, as Flagger).
+	// +optional
+	NoData *CanaryMetricNoData `json:"noData,omitempty"`
+
+	// MinRequests is, for the built-in metrics, how many requests the canary must have served
+	// in the metric's interval before its value counts; below it the check has no data
+	// (gitcanary extension).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MinRequests int `json:"minRequests,omitempty"`
 }
 
 // CanaryThresholdRange is the accepted range of a metric's value.

@@ -11,6 +11,11 @@
 //   - validation (Validate*), pure functions that return every problem of an object with the
 //     object's identity and the JSON field path of the offending field.
 //
+// A few fields are gitcanary extensions (canary_policy_types.go, canary_status_analysis.go): a
+// metric's noData policy and minRequests guard, the analysis's queryErrors policy, and
+// status.analysis with the evidence of the last checks. YAML without them is exactly Flagger's;
+// a repository that sets them is gitcanary-only, since Flagger's CRD would prune them.
+//
 // It does not talk to a cluster and has no I/O. Fields that only other meshes use (Istio traffic
 // policies, Gateway API references, …) are kept as opaque JSON so that they round-trip, but
 // gitcanary does not act on them.

@@ -124,6 +124,7 @@ func validateAnalysis(a *CanaryAnalysis, skip bool, path *field.Path) field.Erro
 	for i := range a.Alerts {
 		errs = append(errs, validateAlert(&a.Alerts[i], path.Child("alerts").Index(i))...)
 	}
+	errs = append(errs, validateQueryErrors(a.QueryErrors, path.Child("queryErrors"))...)
 	return errs
 }
 
@@ -187,6 +188,7 @@ func validateMetric(m *CanaryMetric, path *field.Path) field.ErrorList {
 		errs = append(errs, field.Required(path.Child("templateRef"),
 			fmt.Sprintf("metric %q is not built in (%s, %s): set templateRef or query", m.Name, BuiltinRequestSuccessRate, BuiltinRequestDuration)))
 	}
+	errs = append(errs, validateNoData(m, path)...)
 	return errs
 }
 

@@ -82,6 +82,36 @@ func TestValidateCanary(t *testing.T) {
 		{name: "autoscaler v1", mod: func(c *Canary) { c.Spec.AutoscalerRef.APIVersion = "autoscaling/v1" }, wantFields: []string{"spec.autoscalerRef.apiVersion"}},
 		{name: "zero progress deadline", mod: func(c *Canary) { c.Spec.ProgressDeadlineSeconds = ptr(int32(0)) }, wantFields: []string{"spec.progressDeadlineSeconds"}},
 		{name: "metrics server not a URL", mod: func(c *Canary) { c.Spec.MetricsServer = "prometheus:9090" }, wantFields: []string{"spec.metricsServer"}},
+		{name: "noData Skip with a limit", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0].NoData = &CanaryMetricNoData{Policy: NoDataSkip, Limit: 3}
+		}},
+		{name: "noData Pass", mod: func(c *Canary) { c.Spec.Analysis.Metrics[1].NoData = &CanaryMetricNoData{Policy: NoDataPass} }},
+		{name: "unknown noData policy", mod: func(c *Canary) { c.Spec.Analysis.Metrics[0].NoData = &CanaryMetricNoData{Policy: "Ignore"} },
+			wantFields: []string{"spec.analysis.metrics[0].noData.policy"}, wantText: `Unsupported value: "Ignore"`},
+		{name: "negative noData limit", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0].NoData = &CanaryMetricNoData{Policy: NoDataSkip, Limit: -1}
+		}, wantFields: []string{"spec.analysis.metrics[0].noData.limit"}, wantText: "must not be negative"},
+		{name: "noData limit without Skip", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[1].NoData = &CanaryMetricNoData{Limit: 3}
+		}, wantFields: []string{"spec.analysis.metrics[1].noData.limit"}, wantText: "only used with policy Skip"},
+		{name: "minRequests on a built-in metric", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0] = CanaryMetric{Name: BuiltinRequestSuccessRate, MinRequests: 20, ThresholdRange: &CanaryThresholdRange{Min: ptr(99.0)}}
+		}},
+		{name: "minRequests on a template metric", mod: func(c *Canary) { c.Spec.Analysis.Metrics[0].MinRequests = 20 },
+			wantFields: []string{"spec.analysis.metrics[0].minRequests"}, wantText: "only the built-in metrics"},
+		{name: "negative minRequests", mod: func(c *Canary) {
+			c.Spec.Analysis.Metrics[0] = CanaryMetric{Name: BuiltinRequestDuration, MinRequests: -5}
+		}, wantFields: []string{"spec.analysis.metrics[0].minRequests"}, wantText: "must not be negative"},
+		{name: "queryErrors Hold for 5m", mod: func(c *Canary) {
+			c.Spec.Analysis.QueryErrors = &CanaryQueryErrors{Policy: QueryErrorHold, MaxHold: "5m"}
+		}},
+		{name: "unknown queryErrors policy", mod: func(c *Canary) { c.Spec.Analysis.QueryErrors = &CanaryQueryErrors{Policy: "Retry"} },
+			wantFields: []string{"spec.analysis.queryErrors.policy"}, wantText: `Unsupported value: "Retry"`},
+		{name: "bad maxHold", mod: func(c *Canary) {
+			c.Spec.Analysis.QueryErrors = &CanaryQueryErrors{Policy: QueryErrorHold, MaxHold: "a while"}
+		}, wantFields: []string{"spec.analysis.queryErrors.maxHold"}},
+		{name: "maxHold without Hold", mod: func(c *Canary) { c.Spec.Analysis.QueryErrors = &CanaryQueryErrors{MaxHold: "5m"} },
+			wantFields: []string{"spec.analysis.queryErrors.maxHold"}, wantText: "only used with policy Hold"},
 		{name: "several problems at once", mod: func(c *Canary) {
 			c.Spec.Service.Port = 0
 			c.Spec.Analysis.Interval = "soon"

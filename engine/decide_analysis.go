@@ -18,6 +18,7 @@ func decideAnalysing(p *plan) {
 	if p.targetChanged() {
 		p.setRoutes(v1beta1.TotalWeight, 0)
 		p.syncStatus(v1beta1.CanaryPhaseProgressing, 0)
+		p.resetPolicies()
 		p.info(msgRestart(c))
 		return
 	}
@@ -36,11 +37,11 @@ func decideAnalysing(p *plan) {
 		return
 	}
 	p.report.Analysed = true
-	passed, ok := p.analyse(canaryWeight == 0 && c.Status.Iterations == 0)
-	if !ok {
+	outcome, ok := p.analyse(canaryWeight == 0 && c.Status.Iterations == 0)
+	switch {
+	case !ok, outcome == tickHeld:
 		return
-	}
-	if !passed {
+	case outcome == tickFailed:
 		p.st.FailedChecks++
 		return
 	}
@@ -80,58 +81,34 @@ func (p *plan) rollbackHooks() (rolledBack, ok bool) {
 // analyse runs one tick's checks. The first analysis tick (nothing routed to the canary and no
 // iteration yet) announces the analysis and runs the pre-rollout hooks; the first step follows
 // in the same tick. Later ticks run the rollout hooks, then the metrics. The first failure
-// records its event and fails the tick's check.
-func (p *plan) analyse(first bool) (passed, ok bool) {
+// records its event and fails the tick's check; the no-data and query-error policies may hold
+// the tick instead (neither advance nor failure).
+func (p *plan) analyse(first bool) (outcome tickOutcome, ok bool) {
 	c := p.c
 	if first {
 		p.info(msgStarting(c))
 		run, ok := p.hooks(v1beta1.PreRolloutHook, v1beta1.CanaryPhaseProgressing)
 		if !ok {
-			return false, false
+			return tickFailed, false
 		}
 		for _, name := range run.passed {
 			p.info(msgHookPassed(v1beta1.PreRolloutHook, name))
 		}
 		if run.failed != nil {
 			p.warn(msgPreRolloutFailed(c, run.failed.Name, run.err))
-			return false, true
+			return tickFailed, true
 		}
-		return true, true
+		return tickPassed, true
 	}
 	run, ok := p.hooks(v1beta1.RolloutHook, v1beta1.CanaryPhaseProgressing)
 	if !ok {
-		return false, false
+		return tickFailed, false
 	}
 	if run.failed != nil {
 		p.warn(msgRolloutFailed(c, run.failed.Name, run.err))
-		return false, true
+		return tickFailed, true
 	}
 	return p.metrics()
-}
-
-// metrics queries the metrics in Flagger's order and stops at the first failure.
-func (p *plan) metrics() (passed, ok bool) {
-	ms := p.c.Spec.Analysis.Metrics
-	for _, i := range metricOrder(ms) {
-		m := &ms[i]
-		if kindOf(m) == metricUnconfigured {
-			p.report.Checks = append(p.report.Checks, MetricCheck{Name: m.Name, Failure: msgNotConfigured})
-			p.warn(msgNotConfigured)
-			return false, true
-		}
-		r, done := p.obs.Metrics[i]
-		if !done {
-			p.need = &Check{Kind: CheckMetric, Index: i, Name: m.Name}
-			return false, false
-		}
-		msg := evaluate(p.c, m, r)
-		p.report.Checks = append(p.report.Checks, MetricCheck{Name: m.Name, Value: r.Value, Err: r.Err, Failure: msg})
-		if msg != "" {
-			p.warn(msg)
-			return false, true
-		}
-	}
-	return true, true
 }
 
 // advanceCanary is one passing tick of the canary strategy: below maxWeight the canary gets

@@ -160,7 +160,7 @@ func decide(t testing.TB, c *v1beta1.Canary, w world) decided {
 		case engine.CheckMetric:
 			r, ok := w.metrics[ch.Name]
 			require.True(t, ok, "unexpected query of metric %s", ch.Name)
-			obs.SetMetric(ch.Index, r.Value, r.Err)
+			obs.SetMetric(ch.Index, engine.MetricSample{Value: r.Value, Query: r.Query, Address: r.Address}, r.Err)
 		case engine.CheckProviders:
 			obs.SetProviders(w.providers)
 		}

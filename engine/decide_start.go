@@ -29,6 +29,7 @@ func (p *plan) startAnalysis() {
 		return
 	}
 	p.syncStatus(v1beta1.CanaryPhaseProgressing, 0)
+	p.resetPolicies()
 	p.info(msgNewRevision(c))
 	p.alert(alertNewRevision, v1beta1.SeverityInfo, true)
 	p.do(ActScaleFromZero)

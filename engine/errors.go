@@ -25,6 +25,9 @@ const (
 	MetricRenderError
 	// MetricNotConfigured: the metric is neither built in nor has a query or template.
 	MetricNotConfigured
+	// MetricUnavailable: the provider could not be reached, answered 5xx or timed out. Worded
+	// as MetricQueryFailed; the queryErrors policy Hold waits for it to pass.
+	MetricUnavailable
 )
 
 // MetricError is a failed metric query.
@@ -44,6 +47,14 @@ func (e *MetricError) Error() string {
 }
 
 func (e *MetricError) Unwrap() error { return e.Err }
+
+// HookAnswer is implemented by the errors of Hooks.Call that carry the webhook's HTTP answer,
+// so that the evidence of a failed webhook keeps its status code and body.
+type HookAnswer interface {
+	error
+	// HookAnswer returns the HTTP status code and the (bounded) response body.
+	HookAnswer() (code int, body string)
+}
 
 // ErrMissingPort is returned by NewReconciler when a port is nil.
 var ErrMissingPort = errors.New("reconciler port missing")

@@ -40,11 +40,14 @@ type RoutesResult struct {
 	Err             error
 }
 
-// MetricResult is what Metrics.Query returned: the value, or an error (usually *MetricError).
-// request-duration values are whole milliseconds.
+// MetricResult is what Metrics.Query returned: the value, or an error (usually *MetricError),
+// with the rendered query and the server's address when known. request-duration values are
+// whole milliseconds.
 type MetricResult struct {
 	Value float64
-	Err   error
+	// Query is the rendered query; Address the metrics server it was sent to (no credentials).
+	Query, Address string
+	Err            error
 }
 
 // SetWorkload records the result of CheckWorkload.
@@ -71,9 +74,9 @@ func (o *Observation) SetProviders(err error) {
 }
 
 // SetMetric records the result of a CheckMetric.
-func (o *Observation) SetMetric(index int, value float64, err error) {
+func (o *Observation) SetMetric(index int, s MetricSample, err error) {
 	if o.Metrics == nil {
 		o.Metrics = map[int]MetricResult{}
 	}
-	o.Metrics[index] = MetricResult{Value: value, Err: err}
+	o.Metrics[index] = MetricResult{Value: s.Value, Query: s.Query, Address: s.Address, Err: err}
 }

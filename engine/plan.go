@@ -26,6 +26,8 @@ type plan struct {
 	requeue time.Duration
 	// ready and stalled override the conditions derived from the phase (suspend, invalid spec).
 	ready, stalled *condition
+	// evidence holds the metric checks of the tick as status.analysis.checks keeps them.
+	evidence []v1beta1.CanaryCheck
 }
 
 func newPlan(c *v1beta1.Canary, obs *Observation, now time.Time) *plan {
@@ -153,6 +155,7 @@ func (p *plan) finish() Decision {
 		return Decision{Need: p.need}
 	}
 	p.st.ObservedGeneration = p.c.Generation
+	p.recordEvidence()
 	p.setConditions()
 	changed := statusChanged(&p.c.Status, &p.st)
 	if changed {

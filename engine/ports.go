@@ -53,14 +53,26 @@ type Router interface {
 
 // Metrics runs metric queries.
 type Metrics interface {
-	// Query returns the value of one analysis metric: a built-in, an inline query or a
-	// MetricTemplate. Failures are *MetricError so the engine can word them as Flagger does.
-	Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (float64, error)
+	// Query returns the value of one analysis metric (a built-in, an inline query or a
+	// MetricTemplate) with the rendered query and the server's address, which a failed query
+	// also returns when it got that far. Failures are *MetricError so the engine can word them
+	// as Flagger does.
+	Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (MetricSample, error)
 	// Available checks that the providers of the canary's metrics answer (Flagger's
 	// checkMetricProviderAvailability): the Prometheus of the built-in metrics, and each
 	// MetricTemplate with its Secret and provider. The engine asks once, when it creates the
 	// primary of a new canary.
 	Available(ctx context.Context, c *v1beta1.Canary) error
+}
+
+// MetricSample is the answer of one metric query and the evidence of how it was asked.
+type MetricSample struct {
+	// Value of the metric (request-duration in whole milliseconds).
+	Value float64
+	// Query is the rendered query as sent, whitespace collapsed.
+	Query string
+	// Address is the metrics server the query was sent to, without credentials.
+	Address string
 }
 
 // Hooks calls webhooks.
@@ -141,6 +153,10 @@ type MetricCheck struct {
 	// Failure is the Warning event the check caused ("Halt … > 1", "Halt advancement no values
 	// found …"); empty when the check passed.
 	Failure string
+	// Query is the rendered query and Address the metrics server (no credentials), when known.
+	Query, Address string
+	// Verdict is Passed, Failed, or Skipped or Held under the no-data and query-error policies.
+	Verdict v1beta1.CheckVerdict
 }
 
 // Workload is what Workloads.Observe saw of the target and the primary.

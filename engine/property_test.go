@@ -14,11 +14,23 @@ import (
 	"github.com/gitcanary/gitcanary/engine"
 )
 
-// randomRun is a random valid analysis and whether its checks keep failing.
+// randomRun is a random valid analysis and whether its checks keep failing, and how: a value
+// out of range (Flagger's rules), or under the gitcanary policies no data with noData Skip or
+// an unreachable backend with queryErrors Hold.
 type randomRun struct {
 	Analysis v1beta1.CanaryAnalysis
 	Failing  bool
+	Failure  runFailure
 }
+
+// runFailure is how a failing run fails.
+type runFailure int
+
+const (
+	failValue runFailure = iota
+	failNoDataSkip
+	failUnavailableHold
+)
 
 // Generate implements quick.Generator: one of stepWeight (with any maxWeight), a ladder of
 // stepWeights or Blue/Green iterations, any stepWeightPromotion and threshold.
@@ -44,17 +56,25 @@ func (randomRun) Generate(r *rand.Rand, _ int) reflect.Value {
 	if r.Intn(2) == 0 {
 		a.StepWeightPromotion = 1 + r.Intn(100)
 	}
-	return reflect.ValueOf(randomRun{Analysis: a, Failing: r.Intn(2) == 0})
+	rr := randomRun{Analysis: a, Failing: r.Intn(2) == 0, Failure: runFailure(r.Intn(3))}
+	switch rr.Failure {
+	case failNoDataSkip:
+		rr.Analysis.Metrics = []v1beta1.CanaryMetric{{NoData: &v1beta1.CanaryMetricNoData{Policy: v1beta1.NoDataSkip, Limit: 1 + r.Intn(5)}}}
+	case failUnavailableHold:
+		rr.Analysis.QueryErrors = &v1beta1.CanaryQueryErrors{Policy: v1beta1.QueryErrorHold, MaxHold: fmt.Sprintf("%dm", 1+r.Intn(5))}
+	}
+	return reflect.ValueOf(rr)
 }
 
 func (rr randomRun) String() string {
 	a := rr.Analysis
-	return fmt.Sprintf("stepWeight=%d maxWeight=%d stepWeights=%v iterations=%d stepWeightPromotion=%d threshold=%d failing=%t",
-		a.StepWeight, a.MaxWeight, a.StepWeights, a.Iterations, a.StepWeightPromotion, a.Threshold, rr.Failing)
+	return fmt.Sprintf("stepWeight=%d maxWeight=%d stepWeights=%v iterations=%d stepWeightPromotion=%d threshold=%d failing=%t failure=%d",
+		a.StepWeight, a.MaxWeight, a.StepWeights, a.Iterations, a.StepWeightPromotion, a.Threshold, rr.Failing, rr.Failure)
 }
 
 // maxTicks bounds a run: initialization, start, at most 100 steps or 20 iterations, at most
-// 100 promotion steps, finalisation.
+// 100 promotion steps, finalisation; a failing run also holds at most 5 intervals (noData
+// limit, maxHold) before its threshold counts.
 const maxTicks = 240
 
 // TestPropertyWeightsAndTermination runs random valid analyses through the reconciler and the
@@ -67,13 +87,23 @@ func TestPropertyWeightsAndTermination(t *testing.T) {
 			metrics, hooks := a.Metrics, a.Webhooks
 			*a = rr.Analysis
 			a.Metrics, a.Webhooks = metrics, hooks
+			if len(rr.Analysis.Metrics) > 0 {
+				a.Metrics[0].NoData = rr.Analysis.Metrics[0].NoData
+			}
 		}))
 		require.NoError(t, v1beta1.ValidateCanary(c), rr.String())
 		h := newHarness(t, c, engine.Options{})
 		h.Metrics.Set("latency", 0.1)
 		h.Metrics.Set("error-rate", 0.1)
 		if rr.Failing {
-			h.Metrics.Set("error-rate", 50)
+			switch rr.Failure {
+			case failValue:
+				h.Metrics.Set("error-rate", 50)
+			case failNoDataSkip:
+				h.Metrics.Set("error-rate")
+			case failUnavailableHold:
+				h.Metrics.SetError("error-rate", &engine.MetricError{Failure: engine.MetricUnavailable, Err: errRefused})
+			}
 		}
 		s := newCluster(h, revA)
 		s.run(t, 5, inPhases(v1beta1.CanaryPhaseInitialized))

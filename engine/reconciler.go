@@ -161,8 +161,8 @@ func (r *Reconciler) check(ctx context.Context, c *v1beta1.Canary, ch Check, obs
 		m := c.Spec.Analysis.Metrics[ch.Index]
 		// gitcanary defaults the query window of every metric, templates included (quirk S8).
 		m.Interval = m.EffectiveInterval()
-		v, err := r.ports.Metrics.Query(ctx, c, m)
-		obs.SetMetric(ch.Index, v, err)
+		s, err := r.ports.Metrics.Query(ctx, c, m)
+		obs.SetMetric(ch.Index, s, err)
 	case CheckProviders:
 		obs.SetProviders(r.ports.Metrics.Available(ctx, c))
 	}

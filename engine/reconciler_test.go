@@ -129,14 +129,19 @@ func TestReconcileTelemetry(t *testing.T) {
 	require.True(t, r.Routed)
 	require.Equal(t, []int{90, 10}, []int{r.PrimaryWeight, r.CanaryWeight})
 	require.Equal(t, map[string]float64{"error-rate": 0.25, "latency": 0.3}, r.MetricValues)
-	require.Equal(t, []engine.MetricCheck{{Name: "error-rate", Value: 0.25}, {Name: "latency", Value: 0.3}}, r.Checks)
+	addr := "http://flagger-prometheus:9090"
+	require.Equal(t, []engine.MetricCheck{
+		{Name: "error-rate", Value: 0.25, Query: "error-rate[30s]", Address: addr, Verdict: v1beta1.CheckPassed},
+		{Name: "latency", Value: 0.3, Query: "latency[30s]", Address: addr, Verdict: v1beta1.CheckPassed},
+	}, r.Checks)
 	require.Equal(t, v1beta1.CanaryPhaseProgressing, r.Phase)
 
 	// A failing check is reported with the event it caused, and ends the checks.
 	h.Metrics.Set("error-rate", 30.8333)
 	h.tick(t)
 	r = h.Telemetry.Reports()[1]
-	require.Equal(t, []engine.MetricCheck{{Name: "error-rate", Value: 30.8333, Failure: "Halt podinfo.test advancement error-rate 30.83 > 1"}}, r.Checks)
+	require.Equal(t, []engine.MetricCheck{{Name: "error-rate", Value: 30.8333, Failure: "Halt podinfo.test advancement error-rate 30.83 > 1",
+		Query: "error-rate[30s]", Address: addr, Verdict: v1beta1.CheckFailed}}, r.Checks)
 }
 
 func TestReconcileNotifierFailureDoesNotBlock(t *testing.T) {

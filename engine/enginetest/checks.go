@@ -96,21 +96,26 @@ func (f *Metrics) Available(_ context.Context, _ *v1beta1.Canary) error {
 	return f.unavailable
 }
 
-// Query implements engine.Metrics.
-func (f *Metrics) Query(_ context.Context, _ *v1beta1.Canary, m v1beta1.CanaryMetric) (float64, error) {
+// MetricsAddress is the metrics server address the fake Metrics reports.
+const MetricsAddress = "http://flagger-prometheus:9090"
+
+// Query implements engine.Metrics. The sample's query is "<name>[<interval>]" and its address
+// MetricsAddress, also when the query fails.
+func (f *Metrics) Query(_ context.Context, _ *v1beta1.Canary, m v1beta1.CanaryMetric) (engine.MetricSample, error) {
 	f.journal.add("Metrics", "Query", "%s interval=%s", m.Name, m.Interval)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	s := engine.MetricSample{Query: m.Name + "[" + m.Interval + "]", Address: MetricsAddress}
 	if err := f.errs[m.Name]; err != nil {
-		return 0, err
+		return s, err
 	}
 	vs := f.values[m.Name]
 	if len(vs) == 0 {
-		return 0, &engine.MetricError{Failure: engine.MetricNoData, Err: ErrNoValues}
+		return s, &engine.MetricError{Failure: engine.MetricNoData, Err: ErrNoValues}
 	}
-	v := vs[0]
+	s.Value = vs[0]
 	if len(vs) > 1 {
 		f.values[m.Name] = vs[1:]
 	}
-	return v, nil
+	return s, nil
 }

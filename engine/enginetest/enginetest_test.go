@@ -67,9 +67,9 @@ func TestMetricsAnswerTheirQueue(t *testing.T) {
 	w.Metrics.Set("error-rate", 1, 2)
 	var got []float64
 	for range 3 {
-		v, err := w.Metrics.Query(ctx, c, m)
+		s, err := w.Metrics.Query(ctx, c, m)
 		require.NoError(t, err)
-		got = append(got, v)
+		got = append(got, s.Value)
 	}
 	require.Equal(t, []float64{1, 2, 2}, got)
 	w.Metrics.SetError("error-rate", errors.New("down"))

@@ -12,8 +12,10 @@ const (
 	successRateQuery = `sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name=~"{{ target }}-canary",envoy_response_code!~"5.*"}[{{ interval }}])) / sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name=~"{{ target }}-canary"}[{{ interval }}])) * 100`
 	durationQuery    = `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{kubernetes_namespace="{{ namespace }}",envoy_cluster_name=~"{{ target }}-canary"}[{{ interval }}])) by (le))`
 
-	serviceSuccessRateQuery = `sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary",envoy_response_code!~"5.*"}[{{ interval }}])) / sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}])) * 100`
-	serviceDurationQuery    = `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}])) by (le))`
+	serviceSuccessRateQuery  = `sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary",envoy_response_code!~"5.*"}[{{ interval }}])) / sum(rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}])) * 100`
+	requestCountQuery        = `sum(increase(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name=~"{{ target }}-canary"}[{{ interval }}]))`
+	serviceRequestCountQuery = `sum(increase(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}]))`
+	serviceDurationQuery     = `histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}])) by (le))`
 )
 
 // BuiltinQuery returns the query template of a built-in metric, and false for any other name.
@@ -31,4 +33,13 @@ func BuiltinQuery(c *v1beta1.Canary, name string) (string, bool) {
 	default:
 		return "", false
 	}
+}
+
+// RequestCountQuery returns the query template of the requests the canary's Envoy cluster
+// served in the metric's interval, which the minRequests guard of the built-in metrics reads.
+func RequestCountQuery(c *v1beta1.Canary) string {
+	if c.Spec.TargetRef.Kind == "Service" {
+		return serviceRequestCountQuery
+	}
+	return requestCountQuery
 }

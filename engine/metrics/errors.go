@@ -14,6 +14,12 @@ var (
 	ErrNoAddress = errors.New("no metrics server address configured")
 	// ErrUnsupportedProvider: the MetricTemplate's provider type is not prometheus.
 	ErrUnsupportedProvider = errors.New("unsupported metrics provider type")
+	// ErrUnavailable: the metrics server could not be reached, answered 5xx or timed out
+	// (wrapped in a MetricUnavailable error; the error text stays the underlying one).
+	ErrUnavailable = errors.New("metrics server unavailable")
+	// ErrTooFewRequests: a built-in metric's canary served fewer requests than minRequests
+	// (wrapped in a MetricNoData error).
+	ErrTooFewRequests = errors.New("too few requests")
 	// ErrIncompleteCredentials: the template's Secret has no token and not both username and
 	// password.
 	ErrIncompleteCredentials = errors.New("credentials does not contain a username/password")

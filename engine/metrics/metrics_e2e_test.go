@@ -66,10 +66,11 @@ func TestQueryEnvoySeriesFromPrometheus(t *testing.T) {
 	}
 	for _, ck := range checks {
 		e.WaitFor(t, 90*time.Second, ck.metric.Name+" of the canary", func(ctx context.Context) error {
-			v, err := q.Query(ctx, c, ck.metric)
+			s, err := q.Query(ctx, c, ck.metric)
 			if err != nil {
 				return err
 			}
+			v := s.Value
 			if v < ck.lo || v > ck.hi {
 				return fmt.Errorf("%s = %v, want [%v, %v]", ck.metric.Name, v, ck.lo, ck.hi)
 			}
@@ -82,6 +83,18 @@ func TestQueryEnvoySeriesFromPrometheus(t *testing.T) {
 	idle := newCanary(func(c *v1beta1.Canary) { c.Namespace = ns; c.Spec.TargetRef.Name = "idle" })
 	_, err = q.Query(ctx, idle, v1beta1.CanaryMetric{Name: "request-success-rate", Interval: "30s"})
 	requireMetricError(t, err, engine.MetricNoData)
+
+	// The minRequests guard counts the canary's requests with the real Envoy series: a
+	// threshold far above what the load sent is no data, one below it lets the value count.
+	guarded := v1beta1.CanaryMetric{Name: "request-success-rate", Interval: "30s", MinRequests: 1_000_000}
+	_, err = q.Query(ctx, c, guarded)
+	requireMetricError(t, err, engine.MetricNoData)
+	require.ErrorIs(t, err, ErrTooFewRequests)
+	guarded.MinRequests = 1
+	s, err := q.Query(ctx, c, guarded)
+	require.NoError(t, err)
+	require.Contains(t, s.Query, `envoy_cluster_name=~"podinfo-canary"`)
+	require.Equal(t, e.PrometheusURL, s.Address)
 }
 
 // applyFlaggerCRDs installs the flagger.app CRDs of manifests/crds.

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -54,9 +56,50 @@ func (q *Querier) query(ctx context.Context, ep endpoint, query string) (float64
 	defer cancel()
 	v, _, _, err := promv1.NewAPI(c).Query(ctx, collapse(query), time.Time{})
 	if err != nil {
-		return 0, rt.explain(err)
+		err = rt.explain(err)
+		if rt.code >= http.StatusInternalServerError || (rt.code == 0 && !misconfigured(err)) {
+			// A server error, or no answer at all (refused, unreachable, timed out).
+			err = unavailableError{err}
+		}
+		return 0, err
 	}
 	return value(v)
+}
+
+// unavailableError marks a query whose backend did not answer usefully; its text is the
+// underlying error's, so events keep Flagger's wording.
+type unavailableError struct{ err error }
+
+func (e unavailableError) Error() string        { return e.err.Error() }
+func (e unavailableError) Unwrap() error        { return e.err }
+func (e unavailableError) Is(target error) bool { return target == ErrUnavailable }
+
+// misconfigured reports whether a transport error will not pass by waiting: the server's
+// certificate is not trusted, or it does not speak TLS where the address says https.
+func misconfigured(err error) bool {
+	var (
+		verify  *tls.CertificateVerificationError
+		record  tls.RecordHeaderError
+		host    x509.HostnameError
+		unknown x509.UnknownAuthorityError
+		invalid x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &host) ||
+		errors.As(err, &unknown) || errors.As(err, &invalid)
+}
+
+// unavailable reports whether a query failed because its backend did not answer usefully.
+func unavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+// redactAddress returns a metrics server address without its user information, for the
+// evidence of a check; "" when it does not parse.
+func redactAddress(address string) string {
+	u, err := url.Parse(address)
+	if err != nil {
+		return ""
+	}
+	u.User = nil
+	return u.String()
 }
 
 // value reduces a query result to one number: the last series of a vector wins, a range

@@ -46,11 +46,13 @@ func New(templates Templates, secrets Secrets, opts Options) *Querier {
 	return &Querier{templates: templates, secrets: secrets, opts: opts, plain: plain, insecure: insecure}
 }
 
-// Query returns the value of one analysis metric. A MetricTemplate is rendered and sent to its
-// provider's address; an inline query is sent verbatim, and a built-in rendered, to the
-// canary's metricsServer or the default server. request-duration is returned in whole
-// milliseconds. Every error is an *engine.MetricError.
-func (q *Querier) Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (float64, error) {
+// Query returns the value of one analysis metric with the rendered query and the server's
+// address (credentials removed). A MetricTemplate is rendered and sent to its provider's
+// address; an inline query is sent verbatim, and a built-in rendered, to the canary's
+// metricsServer or the default server. request-duration is returned in whole milliseconds.
+// Every error is an *engine.MetricError; the sample carries the query and address as far as
+// they were known.
+func (q *Querier) Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (engine.MetricSample, error) {
 	switch {
 	case m.TemplateRef != nil:
 		return q.queryTemplate(ctx, c, m)
@@ -59,26 +61,55 @@ func (q *Querier) Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.Canary
 	case m.IsBuiltin():
 		return q.queryBuiltin(ctx, c, m)
 	default:
-		return 0, fail(engine.MetricNotConfigured, fmt.Errorf("metric %s: %w", m.Name, ErrNotConfigured))
+		return engine.MetricSample{}, fail(engine.MetricNotConfigured, fmt.Errorf("metric %s: %w", m.Name, ErrNotConfigured))
 	}
 }
 
-func (q *Querier) queryBuiltin(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (float64, error) {
+func (q *Querier) queryBuiltin(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (engine.MetricSample, error) {
 	tmpl, _ := BuiltinQuery(c, m.Name)
 	query, err := Render(tmpl, c, m)
 	if err != nil {
 		// Flagger's observers word it "rendering query failed: …".
-		return 0, fail(engine.MetricRenderError, fmt.Errorf("rendering query failed: %w", err))
+		return engine.MetricSample{}, fail(engine.MetricRenderError, fmt.Errorf("rendering query failed: %w", err))
 	}
-	v, err := q.queryServer(ctx, c, query)
+	if m.MinRequests > 0 {
+		if s, err := q.guardTraffic(ctx, c, m); err != nil {
+			s.Query = collapse(query)
+			return s, runningQueryFailed(err)
+		}
+	}
+	s, err := q.queryServer(ctx, c, query)
 	if err != nil {
-		return 0, runningQueryFailed(err)
+		return s, runningQueryFailed(err)
 	}
 	if m.Name != v1beta1.BuiltinRequestDuration {
-		return v, nil
+		return s, nil
 	}
 	// Envoy's upstream_rq_time is in milliseconds; Flagger truncates it to whole ones.
-	return float64(int64(v)), nil
+	s.Value = float64(int64(s.Value))
+	return s, nil
+}
+
+// guardTraffic is the minRequests guard of a built-in metric: fewer requests served by the
+// canary in the metric's interval than minRequests is no data (MetricNoData).
+func (q *Querier) guardTraffic(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (engine.MetricSample, error) {
+	query, err := Render(RequestCountQuery(c), c, m)
+	if err != nil {
+		return engine.MetricSample{}, fail(engine.MetricRenderError, fmt.Errorf("render request count of %s: %w", m.Name, err))
+	}
+	s, err := q.queryServer(ctx, c, query)
+	var me *engine.MetricError
+	switch {
+	case errors.As(err, &me) && me.Failure == engine.MetricNoData:
+		s.Value = 0
+	case err != nil:
+		return s, err
+	}
+	if s.Value < float64(m.MinRequests) {
+		return s, fail(engine.MetricNoData, fmt.Errorf("%w: the canary served %.0f requests in %s, fewer than minRequests %d",
+			ErrTooFewRequests, s.Value, m.EffectiveInterval(), m.MinRequests))
+	}
+	return s, nil
 }
 
 // runningQueryFailed words a built-in metric's failed query as Flagger's observers do, so the
@@ -86,39 +117,42 @@ func (q *Querier) queryBuiltin(ctx context.Context, c *v1beta1.Canary, m v1beta1
 // "Prometheus query failed: running query failed: …". The failure kind is kept.
 func runningQueryFailed(err error) error {
 	var me *engine.MetricError
-	if !errors.As(err, &me) || (me.Failure != engine.MetricNoData && me.Failure != engine.MetricQueryFailed) {
+	if !errors.As(err, &me) || (me.Failure != engine.MetricNoData && me.Failure != engine.MetricQueryFailed && me.Failure != engine.MetricUnavailable) {
 		return err
 	}
 	return &engine.MetricError{Failure: me.Failure, Detail: me.Detail, Err: fmt.Errorf("running query failed: %w", me.Err)}
 }
 
 // queryServer runs a query against the canary's metrics server or the default one.
-func (q *Querier) queryServer(ctx context.Context, c *v1beta1.Canary, query string) (float64, error) {
+func (q *Querier) queryServer(ctx context.Context, c *v1beta1.Canary, query string) (engine.MetricSample, error) {
 	address := c.Spec.MetricsServer
 	if address == "" {
 		address = q.opts.DefaultServer
 	}
+	s := engine.MetricSample{Query: collapse(query), Address: redactAddress(address)}
 	if err := parseAddress(address); err != nil {
-		return 0, fail(engine.MetricProviderError, fmt.Errorf("use metrics server of canary %s: %w", c.Key(), err))
+		return s, fail(engine.MetricProviderError, fmt.Errorf("use metrics server of canary %s: %w", c.Key(), err))
 	}
-	return q.run(ctx, endpoint{address: address}, query)
+	return q.run(ctx, endpoint{address: address}, s)
 }
 
-func (q *Querier) queryTemplate(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (float64, error) {
+func (q *Querier) queryTemplate(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (engine.MetricSample, error) {
 	ns := c.TemplateNamespace(m.TemplateRef)
 	t, err := q.templates.MetricTemplate(ctx, ns, m.TemplateRef.Name)
 	if err != nil {
-		return 0, fail(engine.MetricTemplateError, fmt.Errorf("get MetricTemplate %s/%s: %w", ns, m.TemplateRef.Name, err))
+		return engine.MetricSample{}, fail(engine.MetricTemplateError, fmt.Errorf("get MetricTemplate %s/%s: %w", ns, m.TemplateRef.Name, err))
 	}
+	s := engine.MetricSample{Address: redactAddress(t.Spec.Provider.Address)}
 	ep, err := q.templateEndpoint(ctx, t)
 	if err != nil {
-		return 0, err
+		return s, err
 	}
 	query, err := Render(t.Spec.Query, c, m)
 	if err != nil {
-		return 0, fail(engine.MetricRenderError, err)
+		return s, fail(engine.MetricRenderError, err)
 	}
-	return q.run(ctx, ep, query)
+	s.Query = collapse(query)
+	return q.run(ctx, ep, s)
 }
 
 // templateEndpoint resolves a MetricTemplate's provider: its type, address and credentials.
@@ -160,16 +194,20 @@ func (q *Querier) credentials(ctx context.Context, namespace, name string, ep *e
 	return nil
 }
 
-// run sends a query and classifies its failure.
-func (q *Querier) run(ctx context.Context, ep endpoint, query string) (float64, error) {
-	v, err := q.query(ctx, ep, query)
+// run sends the sample's query and classifies its failure: no values, the backend unavailable
+// (unreachable, 5xx, timeout), or any other failed query.
+func (q *Querier) run(ctx context.Context, ep endpoint, s engine.MetricSample) (engine.MetricSample, error) {
+	v, err := q.query(ctx, ep, s.Query)
 	switch {
 	case err == nil:
-		return v, nil
+		s.Value = v
+		return s, nil
 	case errors.Is(err, ErrNoValues):
-		return 0, fail(engine.MetricNoData, err)
+		return s, fail(engine.MetricNoData, err)
+	case unavailable(err):
+		return s, fail(engine.MetricUnavailable, err)
 	default:
-		return 0, fail(engine.MetricQueryFailed, err)
+		return s, fail(engine.MetricQueryFailed, err)
 	}
 }
 

@@ -69,8 +69,10 @@ func TestQueryBuiltin(t *testing.T) {
 			q := newQuerier(t, Options{DefaultServer: prom.URL}, nil)
 			got, err := q.Query(t.Context(), tt.canary, tt.metric)
 			require.NoError(t, err)
-			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.want, got.Value)
 			require.Equal(t, tt.wantQuery, prom.lastQuery(t))
+			require.Equal(t, tt.wantQuery, got.Query, "the evidence is the query as sent")
+			require.Equal(t, prom.URL, got.Address)
 		})
 	}
 }
@@ -86,8 +88,10 @@ func TestQueryBuiltinFailures(t *testing.T) {
 		wantText string
 	}{
 		{name: "no data", status: http.StatusOK, body: vectorBody(), wantKind: engine.MetricNoData, wantText: "running query failed: no values found"},
-		{name: "server error", status: http.StatusInternalServerError, body: "down", wantKind: engine.MetricQueryFailed,
+		{name: "server error", status: http.StatusInternalServerError, body: "down", wantKind: engine.MetricUnavailable,
 			wantText: "running query failed: error response: Status 500 Internal Server Error: down"},
+		{name: "bad query", status: http.StatusBadRequest, body: `{"status":"error","errorType":"bad_data","error":"parse error"}`,
+			wantKind: engine.MetricQueryFailed, wantText: "running query failed: error response: Status 400 Bad Request: parse error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,13 +119,15 @@ func TestQueryServerSelection(t *testing.T) {
 	q := newQuerier(t, Options{DefaultServer: def.URL}, nil)
 	got, err := q.Query(t.Context(), newCanary(withMetricsServer(own.URL)), v1beta1.CanaryMetric{Name: "request-success-rate"})
 	require.NoError(t, err)
-	require.Equal(t, 2.0, got, "spec.metricsServer wins over the default server")
+	require.Equal(t, 2.0, got.Value, "spec.metricsServer wins over the default server")
+	require.Equal(t, own.URL, got.Address)
 	require.Empty(t, def.requests())
 
 	got, err = q.Query(t.Context(), newCanary(), v1beta1.CanaryMetric{Name: "inline", Query: "sum(up)"})
 	require.NoError(t, err)
-	require.Equal(t, 1.0, got)
+	require.Equal(t, 1.0, got.Value)
 	require.Equal(t, "sum(up)", def.lastQuery(t))
+	require.Equal(t, engine.MetricSample{Value: 1, Query: "sum(up)", Address: def.URL}, got)
 }
 
 func TestQueryInlineIsSentVerbatimCollapsed(t *testing.T) {
@@ -154,11 +160,11 @@ func TestQueryResults(t *testing.T) {
 		{name: "matrix", status: http.StatusOK, body: matrixBody, wantKind: engine.MetricQueryFailed, wantIs: ErrMultipleValues, wantText: "query returned multiple values"},
 		{
 			name: "server error keeps the body", status: http.StatusInternalServerError, body: "prometheus is on fire",
-			wantKind: engine.MetricQueryFailed, wantText: "error response: Status 500 Internal Server Error: prometheus is on fire",
+			wantKind: engine.MetricUnavailable, wantIs: ErrUnavailable, wantText: "error response: Status 500 Internal Server Error: prometheus is on fire",
 		},
 		{
 			name: "service unavailable", status: http.StatusServiceUnavailable, body: "overloaded",
-			wantKind: engine.MetricQueryFailed, wantText: "error response: Status 503 Service Unavailable: overloaded",
+			wantKind: engine.MetricUnavailable, wantIs: ErrUnavailable, wantText: "error response: Status 503 Service Unavailable: overloaded",
 		},
 		{
 			name: "bad query", status: http.StatusBadRequest, body: `{"status":"error","errorType":"bad_data","error":"parse error at char 4"}`,
@@ -173,10 +179,11 @@ func TestQueryResults(t *testing.T) {
 			got, err := q.Query(t.Context(), newCanary(), v1beta1.CanaryMetric{Name: "m", Query: "up"})
 			if tt.wantKind == 0 {
 				require.NoError(t, err)
-				require.Equal(t, tt.want, got)
+				require.Equal(t, tt.want, got.Value)
 				return
 			}
 			requireMetricError(t, err, tt.wantKind)
+			require.Equal(t, "up", got.Query, "a failed query keeps its evidence")
 			if tt.wantIs != nil {
 				require.ErrorIs(t, err, tt.wantIs)
 			}
@@ -191,7 +198,7 @@ func TestQueryTimeout(t *testing.T) {
 	q := newQuerier(t, Options{DefaultServer: prom.URL, Timeout: 50 * time.Millisecond}, nil)
 	start := time.Now()
 	_, err := q.Query(t.Context(), newCanary(), v1beta1.CanaryMetric{Name: "m", Query: "up"})
-	requireMetricError(t, err, engine.MetricQueryFailed)
+	requireMetricError(t, err, engine.MetricUnavailable)
 	require.Less(t, time.Since(start), 5*time.Second, "the per-query timeout did not apply")
 }
 
@@ -201,8 +208,10 @@ func TestQueryUnreachable(t *testing.T) {
 	prom.Close()
 	q := newQuerier(t, Options{DefaultServer: addr}, nil)
 	_, err := q.Query(t.Context(), newCanary(), v1beta1.CanaryMetric{Name: "m", Query: "up"})
-	requireMetricError(t, err, engine.MetricQueryFailed)
+	requireMetricError(t, err, engine.MetricUnavailable)
+	require.ErrorIs(t, err, ErrUnavailable)
 	require.Contains(t, err.Error(), addr)
+	require.Contains(t, err.Error(), "connection refused", "the text is the transport's, as Flagger words it")
 }
 
 func TestQueryConfigurationErrors(t *testing.T) {

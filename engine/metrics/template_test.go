@@ -76,7 +76,9 @@ func TestQueryTemplate(t *testing.T) {
 			q := newQuerier(t, Options{}, []*v1beta1.MetricTemplate{tt.template(prom.URL)}, tt.secrets...)
 			got, err := q.Query(t.Context(), newCanary(), tt.metric)
 			require.NoError(t, err)
-			require.Equal(t, tt.want, got)
+			require.Equal(t, tt.want, got.Value)
+			require.Equal(t, tt.wantQuery, got.Query)
+			require.Equal(t, prom.URL, got.Address)
 			seen := prom.requests()
 			require.Len(t, seen, 1)
 			require.Equal(t, tt.wantQuery, seen[0].query)
@@ -195,7 +197,7 @@ func TestQueryTemplateInsecureSkipVerify(t *testing.T) {
 	})})
 	got, err := skip.Query(t.Context(), newCanary(), metric)
 	require.NoError(t, err)
-	require.Equal(t, 4.0, got)
+	require.Equal(t, 4.0, got.Value)
 }
 
 func TestRender(t *testing.T) {

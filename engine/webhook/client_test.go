@@ -2,10 +2,12 @@ package webhook
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
 	"github.com/stretchr/testify/require"
 )
 
@@ -73,6 +75,12 @@ func TestCallAnswers(t *testing.T) {
 			require.EqualError(t, err, tt.wantErr)
 			var se *StatusError
 			require.ErrorAs(t, err, &se)
+			var answer engine.HookAnswer
+			require.ErrorAs(t, err, &answer, "the engine keeps the code and body as evidence")
+			code, body := answer.HookAnswer()
+			last := tt.replies[min(len(tt.replies), tt.wantCalls)-1]
+			require.Equal(t, last.status, code)
+			require.Equal(t, strings.TrimSpace(last.body), body)
 		})
 	}
 }

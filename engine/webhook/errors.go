@@ -3,6 +3,8 @@ package webhook
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/gitcanary/gitcanary/engine"
 )
 
 // StatusError is a webhook answer outside 2xx. Its text is the response body, as Flagger
@@ -27,3 +29,9 @@ func (e *StatusError) retriable() bool {
 	return e.Code == http.StatusTooManyRequests ||
 		(e.Code >= http.StatusInternalServerError && e.Code != http.StatusNotImplemented)
 }
+
+// HookAnswer returns the status code and body, the evidence the engine keeps of a failed
+// webhook (engine.HookAnswer).
+func (e *StatusError) HookAnswer() (code int, body string) { return e.Code, e.Body }
+
+var _ engine.HookAnswer = (*StatusError)(nil)

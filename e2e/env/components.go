@@ -40,8 +40,10 @@ func etcdArgs(dir string, p ports) []string {
 	}
 }
 
-// serviceCIDR is the Service IP range; the first address is the kubernetes Service.
-const serviceCIDR = "10.0.0.0/24"
+// serviceCIDR is the Service IP range (kube-apiserver and kube-controller-manager must agree;
+// the serving certificate names its first address, the kubernetes Service). A /16 holds 65,534
+// ClusterIPs, 3 per canary; kube-apiserver refuses IPv4 ranges wider than a /12.
+const serviceCIDR = "10.0.0.0/16"
 
 func apiserverArgs(pki *PKI, p ports) []string {
 	return []string{

@@ -465,6 +465,12 @@ const (
 	RollbackHook               HookType = "rollback"
 )
 
+// GitGateURL is the URL of a webhook that gitcanary answers from the status branch instead of
+// calling it: a Git gate, open when a decision for the canary's revision is committed there
+// (gates/<namespace>/<name>/<type>.yaml). Flagger's CRD accepts it (url is a plain string);
+// Flagger itself cannot reach it, so under Flagger such a gate stays closed.
+const GitGateURL = "git:"
+
 // CanaryWebhook is an external check or notification of the analysis.
 type CanaryWebhook struct {
 	// Type says when the webhook runs (empty means rollout).
@@ -475,7 +481,8 @@ type CanaryWebhook struct {
 	// Name of the webhook.
 	Name string `json:"name"`
 
-	// URL the payload is POSTed to.
+	// URL the payload is POSTed to; or "git:" (gitcanary) for a confirm-rollout,
+	// confirm-promotion or rollback gate answered by a decision committed to the status branch.
 	URL string `json:"url"`
 
 	// MuteAlert silences the approval alerts of confirm hooks.

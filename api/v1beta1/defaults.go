@@ -201,6 +201,10 @@ func (h *CanaryWebhook) EffectiveType() HookType {
 	return h.Type
 }
 
+// IsGitGate reports whether the webhook is a Git gate (URL GitGateURL), answered from the status
+// branch rather than called.
+func (h *CanaryWebhook) IsGitGate() bool { return h.URL == GitGateURL }
+
 // TimeoutDuration returns the per-attempt timeout (default 10s, also for unparsable values).
 func (h *CanaryWebhook) TimeoutDuration() time.Duration {
 	if len(h.Timeout) < 2 {

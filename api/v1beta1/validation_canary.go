@@ -3,6 +3,7 @@ package v1beta1
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -202,6 +203,8 @@ func validateWebhook(h *CanaryWebhook, path *field.Path) field.ErrorList {
 	}
 	if h.URL == "" {
 		errs = append(errs, field.Required(path.Child("url"), ""))
+	} else if strings.HasPrefix(h.URL, "git:") {
+		errs = append(errs, validateGitGate(h, path)...)
 	} else {
 		errs = append(errs, validateURL(h.URL, path.Child("url"))...)
 	}
@@ -226,4 +229,18 @@ func validateAlert(a *CanaryAlert, path *field.Path) field.ErrorList {
 		errs = append(errs, field.NotSupported(path.Child("severity"), string(a.Severity), []string{"info", "warn", "error"}))
 	}
 	return errs
+}
+
+// validateGitGate checks a webhook answered by a decision committed to the status branch: its
+// URL is exactly GitGateURL and its type one of the gates (see CanaryWebhook.IsGitGate).
+func validateGitGate(h *CanaryWebhook, path *field.Path) field.ErrorList {
+	if h.URL != GitGateURL {
+		return field.ErrorList{field.Invalid(path.Child("url"), h.URL, `a Git gate's url must be exactly "git:"`)}
+	}
+	switch h.EffectiveType() {
+	case ConfirmRolloutHook, ConfirmPromotionHook, RollbackHook:
+		return nil
+	}
+	return field.ErrorList{field.Invalid(path.Child("url"), h.URL,
+		fmt.Sprintf(`a Git gate (url "git:") must have type confirm-rollout, confirm-promotion or rollback, not %q`, h.EffectiveType()))}
 }

@@ -72,6 +72,21 @@ func TestValidateCanary(t *testing.T) {
 			wantFields: []string{"spec.analysis.webhooks[0].type"}, wantText: `Unsupported value: "pre-rollout-check"`},
 		{name: "relative webhook url", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[1].URL = "flagger-loadtester.test/" },
 			wantFields: []string{"spec.analysis.webhooks[1].url"}, wantText: "absolute http or https URL"},
+		{name: "git gate for confirm-rollout", mod: func(c *Canary) {
+			c.Spec.Analysis.Webhooks[0] = CanaryWebhook{Name: "approval", Type: ConfirmRolloutHook, URL: "git:"}
+		}},
+		{name: "git gates for confirm-promotion and rollback", mod: func(c *Canary) {
+			c.Spec.Analysis.Webhooks[0] = CanaryWebhook{Name: "promotion", Type: ConfirmPromotionHook, URL: "git:"}
+			c.Spec.Analysis.Webhooks[1] = CanaryWebhook{Name: "abort", Type: RollbackHook, URL: "git:"}
+		}},
+		{name: "git gate of a rollout webhook", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[1].URL = "git:" },
+			wantFields: []string{"spec.analysis.webhooks[1].url"}, wantText: `must have type confirm-rollout, confirm-promotion or rollback, not "rollout"`},
+		{name: "git gate of a pre-rollout webhook", mod: func(c *Canary) {
+			c.Spec.Analysis.Webhooks[0] = CanaryWebhook{Name: "pre", Type: PreRolloutHook, URL: "git:"}
+		}, wantFields: []string{"spec.analysis.webhooks[0].url"}, wantText: `not "pre-rollout"`},
+		{name: "git gate url with a path", mod: func(c *Canary) {
+			c.Spec.Analysis.Webhooks[0] = CanaryWebhook{Name: "approval", Type: ConfirmRolloutHook, URL: "git://example.com/repo"}
+		}, wantFields: []string{"spec.analysis.webhooks[0].url"}, wantText: `must be exactly "git:"`},
 		{name: "webhook without url", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[1].URL = "" }, wantFields: []string{"spec.analysis.webhooks[1].url"}},
 		{name: "webhook without name", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[0].Name = "" }, wantFields: []string{"spec.analysis.webhooks[0].name"}},
 		{name: "bad webhook timeout", mod: func(c *Canary) { c.Spec.Analysis.Webhooks[0].Timeout = "30 seconds" }, wantFields: []string{"spec.analysis.webhooks[0].timeout"}},

@@ -41,6 +41,8 @@ type Options struct {
 	Clock clock.PassiveClock
 	// Log receives the failures of event webhooks; discarded when zero.
 	Log logr.Logger
+	// Gates answers the Git gates (url "git:") instead of an HTTP call; nil keeps them closed.
+	Gates Gates
 }
 
 // Client calls webhooks.
@@ -74,8 +76,12 @@ func New(opts Options) *Client {
 
 // Call POSTs the Flagger payload of the canary in the given phase to the hook and returns nil
 // on any 2xx answer. Otherwise the error text is the last response body, followed by
-// "(after <n> attempts)" when the hook was retried.
+// "(after <n> attempts)" when the hook was retried. A Git gate (url "git:") is not called:
+// Options.Gates answers it.
 func (c *Client) Call(ctx context.Context, cn *v1beta1.Canary, h v1beta1.CanaryWebhook, phase v1beta1.CanaryPhase) error {
+	if h.IsGitGate() {
+		return c.gate(ctx, cn, h)
+	}
 	return c.post(ctx, h, v1beta1.CanaryWebhookPayload{
 		Name:      cn.Name,
 		Namespace: cn.Namespace,

@@ -5,13 +5,14 @@ import (
 	"sort"
 	"strings"
 
+	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // build writes the ledger's files for the batch on top of head and stores the commit under
 // localRef. It returns the commit and the number of canaries it touches.
-func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]int) (plumbing.Hash, int, error) {
+func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]int, uses []Gate) (plumbing.Hash, int, error) {
 	s := l.repo.Storer
 	var baseTree plumbing.Hash
 	var parents []plumbing.Hash
@@ -30,8 +31,15 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
+	changes, err = l.foldGates(existing, changes, uses)
+	if err != nil {
+		return plumbing.ZeroHash, 0, err
+	}
 	files, err := l.files(existing, changes)
 	if err != nil {
+		return plumbing.ZeroHash, 0, err
+	}
+	if err := l.consumeGates(baseTree, uses, files); err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
 	root, err := editTree(s, baseTree, files)
@@ -40,7 +48,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	}
 	sig := object.Signature{Name: l.opts.Author.Name, Email: l.opts.Author.Email, When: l.opts.Clock.Now()}
 	commit := &object.Commit{Author: sig, Committer: sig, Message: commitMessage(changes), TreeHash: root, ParentHashes: parents}
-	if err := l.sign(commit); err != nil {
+	if err := signCommit(l.opts.Signer, commit); err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
 	h, err := storeObject(s, commit)
@@ -125,6 +133,9 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 	cache := make(map[string]Row, len(existing))
 	var rows []Row
 	for _, c := range changes {
+		if c.noFile {
+			continue
+		}
 		b, err := marshalStatus(c.status)
 		if err != nil {
 			return nil, err
@@ -168,9 +179,10 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 	return files, nil
 }
 
-// sign adds the signer's signature (OpenPGP or SSH, both in the gpgsig header) when one is configured.
-func (l *Ledger) sign(c *object.Commit) error {
-	if l.opts.Signer == nil {
+// signCommit adds the signer's signature (OpenPGP or SSH, both in the gpgsig header); a nil
+// signer leaves the commit unsigned.
+func signCommit(signer git.Signer, c *object.Commit) error {
+	if signer == nil {
 		return nil
 	}
 	enc := &plumbing.MemoryObject{}
@@ -181,7 +193,7 @@ func (l *Ledger) sign(c *object.Commit) error {
 	if err != nil {
 		return err
 	}
-	sig, err := l.opts.Signer.Sign(r)
+	sig, err := signer.Sign(r)
 	if err != nil {
 		return fmt.Errorf("sign status commit: %w", err)
 	}

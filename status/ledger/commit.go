@@ -25,16 +25,17 @@ const resetEvery = 50
 func (l *Ledger) flushOnce(ctx context.Context) error {
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
-	batch, drops := l.nextBatch()
-	if len(batch) == 0 && len(drops) == 0 {
+	batch, drops, uses := l.nextBatch()
+	if len(batch) == 0 && len(drops) == 0 && len(uses) == 0 {
 		return nil
 	}
-	commit, canaries, err := l.commitAndPush(ctx, batch, drops)
+	commit, canaries, err := l.commitAndPush(ctx, batch, drops, uses)
 	if err != nil {
 		return err
 	}
 	l.mu.Lock()
 	l.queue = append([]Transition(nil), l.queue[len(batch):]...)
+	l.uses = append([]Gate(nil), l.uses[len(uses):]...)
 	for k, n := range drops {
 		if l.drops[k] -= n; l.drops[k] <= 0 {
 			delete(l.drops, k)
@@ -46,8 +47,8 @@ func (l *Ledger) flushOnce(ctx context.Context) error {
 }
 
 // nextBatch takes transitions from the head of the queue, in order, until MaxBatch, or until one
-// canary would have more events in the commit than its file keeps.
-func (l *Ledger) nextBatch() ([]Transition, map[string]int) {
+// canary would have more events in the commit than its file keeps; and every decision to consume.
+func (l *Ledger) nextBatch() ([]Transition, map[string]int, []Gate) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cost := map[string]int{}
@@ -64,19 +65,19 @@ func (l *Ledger) nextBatch() ([]Transition, map[string]int) {
 	for k, v := range l.drops {
 		drops[k] = v
 	}
-	return append([]Transition(nil), l.queue[:n]...), drops
+	return append([]Transition(nil), l.queue[:n]...), drops, append([]Gate(nil), l.uses...)
 }
 
 // commitAndPush builds the commit on the current head of the branch and pushes it; when another
 // writer moved the branch meanwhile, it fetches the new head, rebuilds and tries again.
-func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops map[string]int) (plumbing.Hash, int, error) {
+func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops map[string]int, uses []Gate) (plumbing.Hash, int, error) {
 	branch := plumbing.NewBranchReferenceName(l.opts.Branch)
 	for attempt := 1; ; attempt++ {
 		head, err := l.fetchHead(ctx)
 		if err != nil {
 			return plumbing.ZeroHash, 0, err
 		}
-		commit, changes, err := l.build(head, batch, drops)
+		commit, changes, err := l.build(head, batch, drops, uses)
 		if err != nil {
 			return plumbing.ZeroHash, 0, err
 		}

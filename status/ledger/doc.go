@@ -27,6 +27,13 @@
 // Options.MaxQueue), never dropped silently. The queue lives in memory: after a restart the
 // controller records each canary's current status again.
 //
+// Gates are decisions users commit to the same branch, gates/<namespace>/<name>/<kind>.yaml
+// (kind confirm-rollout, confirm-promotion or abort; GateFile names the source commit decided
+// on): CommitDecision writes one (`gitcanary approve|promote|abort`), Gates reads them with their
+// deciders (the author of the commit that wrote the file and, for SSH-signed commits, the
+// verified signer), Gatekeeper answers a Canary's Git gates (webhooks with url "git:") from them,
+// and Ledger.ConsumeGate records a decision acted on and removes its file in the next commit.
+//
 // Snapshot reads a ledger back (for `gitcanary status`): the statuses, the table rows and the
 // history of one canary by its Canary trailer.
 //

@@ -107,10 +107,11 @@ type Ledger struct {
 	log    logr.Logger
 	wake   chan struct{}
 
-	mu      sync.Mutex // guards queue, drops, dropped
+	mu      sync.Mutex // guards queue, drops, dropped, uses
 	queue   []Transition
 	drops   map[string]int
 	dropped int
+	uses    []Gate // decisions to consume (see ConsumeGate)
 
 	flushMu sync.Mutex // serialises flushes; guards the fields below
 	repo    *git.Repository
@@ -164,6 +165,20 @@ func (l *Ledger) Record(t Transition) error {
 	return nil
 }
 
+// ConsumeGate queues the removal of a decision the controller acted on: the next commit deletes
+// its gate file, provided the file still holds the same content (a newer decision written
+// meanwhile is kept), and records the decision and its decider in its message. Like Record, it
+// never blocks on Git.
+func (l *Ledger) ConsumeGate(g Gate) {
+	l.mu.Lock()
+	l.uses = append(l.uses, g)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Pending is the number of transitions waiting to be committed.
 func (l *Ledger) Pending() int {
 	l.mu.Lock()
@@ -185,7 +200,7 @@ func (l *Ledger) Dropped() int {
 func (l *Ledger) Run(ctx context.Context) error {
 	failures, backlog := 0, false
 	for {
-		if l.Pending() == 0 && !l.hasDrops() {
+		if l.idle() {
 			select {
 			case <-ctx.Done():
 				return nil
@@ -214,7 +229,7 @@ func (l *Ledger) Run(ctx context.Context) error {
 // Flush commits and pushes everything queued now, in as many commits as MaxBatch and
 // EventHistory require, and returns the first error (the transitions then stay queued).
 func (l *Ledger) Flush(ctx context.Context) error {
-	for l.Pending() > 0 || l.hasDrops() {
+	for !l.idle() {
 		if err := l.flushOnce(ctx); err != nil {
 			return err
 		}
@@ -222,10 +237,11 @@ func (l *Ledger) Flush(ctx context.Context) error {
 	return nil
 }
 
-func (l *Ledger) hasDrops() bool {
+// idle reports whether nothing waits to be committed: no transition, refused count or decision.
+func (l *Ledger) idle() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.drops) > 0
+	return len(l.queue) == 0 && len(l.drops) == 0 && len(l.uses) == 0
 }
 
 // sleep waits d on the ledger's clock; false means ctx ended.

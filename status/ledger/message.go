@@ -22,6 +22,8 @@ type canaryChange struct {
 	unrecorded  int // transitions refused while the queue was full, now counted in the file
 	status      *Status
 	lastMetrics []MetricResult
+	gates       []Gate // decisions consumed in the commit
+	noFile      bool   // only a decision, for a canary without a status file: none is written
 }
 
 // line is the summary of one canary, such as
@@ -54,6 +56,9 @@ func (c *canaryChange) line() string {
 	}
 	if c.transitions > 1 {
 		details = append(details, strconv.Itoa(c.transitions)+" transitions")
+	}
+	for _, g := range c.gates {
+		details = append(details, decisionText(g))
 	}
 	if c.unrecorded > 0 {
 		details = append(details, strconv.Itoa(c.unrecorded)+" transitions not recorded: ledger queue was full")
@@ -111,6 +116,9 @@ func commitMessage(changes []*canaryChange) string {
 			src = "none"
 		}
 		fmt.Fprintf(&b, "%s: %s\n%s: %s\n%s: %s\n", TrailerCanary, c.key, TrailerPhase, c.status.Phase, TrailerSourceCommit, src)
+		for _, g := range c.gates {
+			b.WriteString(gateTrailers(g))
+		}
 	}
 	return b.String()
 }

@@ -39,9 +39,12 @@ func storeObject(s storer.EncodedObjectStorer, v interface {
 	return s.SetEncodedObject(o)
 }
 
+// emptyTree is the hash of the tree with no entries.
+var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
 // editTree stores the tree that is base (zero: empty) with every path of changes set to its blob
-// as a regular file, creating directories as needed, and returns its hash. Entries not named in
-// changes are kept as they are.
+// as a regular file, creating directories as needed, and returns its hash. A zero blob removes
+// the path, and directories it leaves empty. Entries not named in changes are kept as they are.
 func editTree(s storer.EncodedObjectStorer, base plumbing.Hash, changes map[string]plumbing.Hash) (plumbing.Hash, error) {
 	entries := map[string]object.TreeEntry{}
 	if !base.IsZero() {
@@ -57,6 +60,10 @@ func editTree(s storer.EncodedObjectStorer, base plumbing.Hash, changes map[stri
 	for p, h := range changes {
 		dir, rest, nested := strings.Cut(p, "/")
 		if !nested {
+			if h.IsZero() {
+				delete(entries, dir)
+				continue
+			}
 			entries[dir] = object.TreeEntry{Name: dir, Mode: filemode.Regular, Hash: h}
 			continue
 		}
@@ -73,6 +80,10 @@ func editTree(s storer.EncodedObjectStorer, base plumbing.Hash, changes map[stri
 		h, err := editTree(s, subBase, ch)
 		if err != nil {
 			return plumbing.ZeroHash, err
+		}
+		if h == emptyTree {
+			delete(entries, dir)
+			continue
 		}
 		entries[dir] = object.TreeEntry{Name: dir, Mode: filemode.Dir, Hash: h}
 	}

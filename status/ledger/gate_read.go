@@ -1,0 +1,189 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// maxGates bounds the gate files read from one commit (the branch is untrusted input).
+const maxGates = 10000
+
+// Gate is a decision found on the status branch.
+type Gate struct {
+	// Namespace of the Canary.
+	Namespace string
+	// Name of the Canary.
+	Name string
+	// Kind of decision, from the file name.
+	Kind GateKind
+	// GateFile is the file's content.
+	GateFile
+	// Blob is the hash of the file's content: the ledger removes the file only while it still
+	// holds this content, so a newer decision written meanwhile is kept.
+	Blob string
+	// Decider is who committed the decision.
+	Decider Decider
+}
+
+// Key is "<namespace>/<name>".
+func (g Gate) Key() string { return g.Namespace + "/" + g.Name }
+
+// Path is the gate file's path on the status branch.
+func (g Gate) Path() string { return GatePath(g.Namespace, g.Name, g.Kind) }
+
+// Decider is who committed a decision: the author of the commit that wrote the gate file's
+// content and, when that commit is SSH-signed by an allowed signer, the verified signer. The
+// author alone is what the committer claims; only Signer is verified.
+type Decider struct {
+	// Commit wrote the gate file's content; empty when it is older than the history read.
+	Commit string
+	// Name of the commit's author.
+	Name string
+	// Email of the commit's author.
+	Email string
+	// Signer is the verified SSH signer; its Principal is empty when the commit is not signed by
+	// an allowed signer.
+	Signer CommitSigner
+	// SignatureError says why a signature on the commit was not verified; empty when the commit
+	// is unsigned or verified.
+	SignatureError string
+}
+
+// String is how events and the ledger name the decider, such as
+// "Alice <alice@example.com> (signed by alice@example.com, SHA256:…)".
+func (d Decider) String() string {
+	if d.Commit == "" {
+		return "unknown (the gate file is older than the history read)"
+	}
+	who := d.Name + " <" + d.Email + ">"
+	switch {
+	case d.Signer.Principal != "":
+		return who + " (signed by " + d.Signer.Principal + ", " + d.Signer.Fingerprint + ")"
+	case d.SignatureError != "":
+		return who + " (signature not verified: " + d.SignatureError + ")"
+	}
+	return who + " (unsigned)"
+}
+
+// gateReader reads the gates of status branch commits, remembering the decider of each gate
+// file content it has seen.
+type gateReader struct {
+	depth    int // commits of history searched for the commit that wrote a gate file
+	allowed  *AllowedSigners
+	deciders map[string]Decider // by path and blob
+}
+
+// read returns the valid gates of head's tree and one error per invalid gate file (naming it).
+func (r *gateReader) read(head *object.Commit) ([]Gate, []error) {
+	root, err := head.Tree()
+	if err != nil {
+		return nil, []error{fmt.Errorf("read gates of %s: %w", head.Hash, err)}
+	}
+	dir, err := root.Tree(GatesDir)
+	if errors.Is(err, object.ErrDirectoryNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, []error{fmt.Errorf("read %s of %s: %w", GatesDir, head.Hash, err)}
+	}
+	var gates []Gate
+	var errs []error
+	seen := map[string]bool{}
+	err = dir.Files().ForEach(func(f *object.File) error {
+		if len(gates)+len(errs) >= maxGates {
+			errs = append(errs, fmt.Errorf("%s: more than %d files, the rest is ignored", GatesDir, maxGates))
+			return io.EOF
+		}
+		p := GatesDir + "/" + f.Name
+		g, err := r.gate(head, p, f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+			return nil
+		}
+		gates = append(gates, g)
+		seen[p+"@"+g.Blob] = true
+		return nil
+	})
+	if err != nil && !errors.Is(err, io.EOF) {
+		errs = append(errs, fmt.Errorf("read %s of %s: %w", GatesDir, head.Hash, err))
+	}
+	for k := range r.deciders {
+		if !seen[k] {
+			delete(r.deciders, k)
+		}
+	}
+	return gates, errs
+}
+
+// gate reads one gate file and finds its decider.
+func (r *gateReader) gate(head *object.Commit, p string, f *object.File) (Gate, error) {
+	ns, name, kind, err := parseGatePath(p)
+	if err != nil {
+		return Gate{}, err
+	}
+	if !f.Mode.IsFile() || f.Mode == filemode.Symlink {
+		return Gate{}, fmt.Errorf("not a regular file")
+	}
+	if f.Size > maxGateFile {
+		return Gate{}, fmt.Errorf("gate file of %d bytes exceeds %d", f.Size, maxGateFile)
+	}
+	content, err := f.Contents()
+	if err != nil {
+		return Gate{}, err
+	}
+	gf, err := ParseGateFile([]byte(content))
+	if err != nil {
+		return Gate{}, err
+	}
+	g := Gate{Namespace: ns, Name: name, Kind: kind, GateFile: gf, Blob: f.Hash.String()}
+	key := p + "@" + g.Blob
+	d, ok := r.deciders[key]
+	if !ok {
+		d = r.decider(head, p, f.Hash.String())
+		r.deciders[key] = d
+	}
+	g.Decider = d
+	return g, nil
+}
+
+// decider walks first parents from head to the commit that wrote blob at p.
+func (r *gateReader) decider(head *object.Commit, p, blob string) Decider {
+	c := head
+	for i := 0; i < r.depth; i++ {
+		parent, err := c.Parent(0)
+		if err != nil {
+			if errors.Is(err, object.ErrParentNotFound) {
+				return r.describe(c) // a root commit wrote it
+			}
+			return Decider{} // beyond the history fetched
+		}
+		if f, err := parent.File(p); err != nil || f.Hash.String() != blob {
+			return r.describe(c)
+		}
+		c = parent
+	}
+	return Decider{}
+}
+
+// describe names the author of c and checks its signature.
+func (r *gateReader) describe(c *object.Commit) Decider {
+	d := Decider{Commit: c.Hash.String(), Name: c.Author.Name, Email: c.Author.Email}
+	switch {
+	case c.PGPSignature == "":
+	case IsSSHSignature(c.PGPSignature):
+		s, err := VerifyCommitSSH(c, r.allowed)
+		if err != nil {
+			d.SignatureError = strings.TrimPrefix(err.Error(), "verify commit "+c.Hash.String()+": ")
+		} else {
+			d.Signer = s
+		}
+	default:
+		d.SignatureError = "only SSH signatures are verified"
+	}
+	return d
+}

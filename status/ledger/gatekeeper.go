@@ -1,0 +1,118 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+)
+
+// GatekeeperOptions wire a Gatekeeper. Lookup and SourceCommit are required.
+type GatekeeperOptions struct {
+	// Lookup returns the decision of one kind committed for a canary (Gates.Lookup).
+	Lookup func(namespace, name string, kind GateKind) (Gate, bool)
+	// SourceCommit returns the source commit of the canary's current revision, false while it
+	// is not known (before the first sync).
+	SourceCommit func(namespace, name string) (string, bool)
+	// Consume hands a decision acted on to the ledger (Ledger.ConsumeGate); nil keeps it.
+	Consume func(Gate)
+	// Event emits a Kubernetes event on the canary naming the decider; nil emits none.
+	Event func(ctx context.Context, c *v1beta1.Canary, eventType, message string)
+}
+
+// Gatekeeper answers a canary's Git gates (webhooks with url "git:") from the decisions on the
+// status branch: confirm-rollout and confirm-promotion webhooks open on a decision of the same
+// kind, rollback webhooks on an abort; in each case only when the decision names the source
+// commit of the canary's current revision, so a stale decision never releases a newer revision.
+// An open gate emits an event naming the decider and hands the decision to the ledger, whose
+// next commit records it and removes the gate file. It implements engine/webhook.Gates.
+type Gatekeeper struct {
+	opts GatekeeperOptions
+
+	mu     sync.Mutex
+	opened map[string]string // "<namespace>/<name>/<kind>" → source commit it was opened for
+}
+
+// NewGatekeeper returns a Gatekeeper.
+func NewGatekeeper(opts GatekeeperOptions) (*Gatekeeper, error) {
+	if opts.Lookup == nil || opts.SourceCommit == nil {
+		return nil, fmt.Errorf("gatekeeper: Lookup and SourceCommit are required")
+	}
+	return &Gatekeeper{opts: opts, opened: map[string]string{}}, nil
+}
+
+// GateKindOf is the decision that answers a webhook type, false for types that are no gate.
+func GateKindOf(t v1beta1.HookType) (GateKind, bool) {
+	switch t {
+	case v1beta1.ConfirmRolloutHook:
+		return GateConfirmRollout, true
+	case v1beta1.ConfirmPromotionHook:
+		return GateConfirmPromotion, true
+	case v1beta1.RollbackHook:
+		return GateAbort, true
+	}
+	return "", false
+}
+
+// Check returns nil when a decision opens the gate h for c's current revision, and an error
+// saying why the gate is closed otherwise (it becomes the "waiting for approval" reason). A gate
+// stays open for the same revision once opened, also after its file is consumed.
+func (k *Gatekeeper) Check(ctx context.Context, c *v1beta1.Canary, h v1beta1.CanaryWebhook) error {
+	kind, ok := GateKindOf(h.EffectiveType())
+	if !ok {
+		return fmt.Errorf("gate %s: type %s cannot be a Git gate", h.Name, h.EffectiveType())
+	}
+	src, ok := k.opts.SourceCommit(c.Namespace, c.Name)
+	if !ok || src == "" {
+		return fmt.Errorf("gate %s: the source commit of %s/%s is not known yet", h.Name, c.Namespace, c.Name)
+	}
+	key := c.Namespace + "/" + c.Name + "/" + string(kind)
+	k.mu.Lock()
+	already := k.opened[key] == src
+	k.mu.Unlock()
+	if already {
+		return nil
+	}
+	g, ok := k.opts.Lookup(c.Namespace, c.Name, kind)
+	if !ok {
+		return fmt.Errorf("gate %s: no %s decision for %s/%s revision %s on the status branch (%s)",
+			h.Name, kind, c.Namespace, c.Name, shortSHA(src), GatePath(c.Namespace, c.Name, kind))
+	}
+	if !g.Names(src) {
+		return fmt.Errorf("gate %s: the %s decision names revision %s, not %s/%s's current revision %s",
+			h.Name, kind, g.Revision, c.Namespace, c.Name, shortSHA(src))
+	}
+	k.mu.Lock()
+	k.opened[key] = src
+	k.mu.Unlock()
+	if k.opts.Event != nil {
+		k.opts.Event(ctx, c, eventType(kind), decisionEvent(c, g, src))
+	}
+	if k.opts.Consume != nil {
+		k.opts.Consume(g)
+	}
+	return nil
+}
+
+func eventType(kind GateKind) string {
+	if kind == GateAbort {
+		return "Warning"
+	}
+	return "Normal"
+}
+
+// decisionEvent is the event of an opened gate: "Rollout of podinfo.test revision 3f2a1c9
+// approved by Alice <alice@example.com> (signed by alice@example.com, SHA256:…)".
+func decisionEvent(c *v1beta1.Canary, g Gate, src string) string {
+	what := map[GateKind]string{GateConfirmRollout: "Rollout", GateConfirmPromotion: "Promotion", GateAbort: "Rollback"}[g.Kind]
+	verb := "approved"
+	if g.Kind == GateAbort {
+		verb = "asked"
+	}
+	msg := fmt.Sprintf("%s of %s.%s revision %s %s by %s", what, c.Name, c.Namespace, shortSHA(src), verb, oneLine(g.Decider.String()))
+	if g.Note != "" {
+		msg += ": " + oneLine(g.Note)
+	}
+	return msg
+}

@@ -1,0 +1,205 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gitcanary/gitcanary/gitsource"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/storage/memory"
+	"github.com/go-logr/logr"
+	"k8s.io/utils/clock"
+)
+
+// GatesOptions configure a Gates reader. Zero values take the defaults given per field.
+type GatesOptions struct {
+	// Branch is the status branch; default DefaultBranch.
+	Branch string
+	// Depth is how many commits of history are fetched to find the commit that wrote each gate
+	// file (its decider); default 100. A gate file older than that still counts, with an
+	// unknown decider.
+	Depth int
+	// AllowedSigners verifies the SSH signatures of the commits that write gate files; nil
+	// verifies none (deciders are then the commits' authors only).
+	AllowedSigners *AllowedSigners
+	// Interval between fetches in Run; default 10s.
+	Interval time.Duration
+	// Clock drives Run; nil is the real clock.
+	Clock clock.Clock
+	// Log receives invalid gate files (once per content) and failed fetches.
+	Log logr.Logger
+}
+
+// Gates reads the decisions committed to the status branch (GateFile): Refresh fetches the
+// branch and keeps what its head holds; Lookup answers from that, without I/O. What it keeps is
+// a copy of Git, never the state of record: a restarted controller reads the same decisions
+// again, and one consumed by the ledger is gone from the branch.
+type Gates struct {
+	client *gitsource.Client
+	opts   GatesOptions
+	log    logr.Logger
+	wake   chan struct{}
+
+	refreshMu sync.Mutex // serialises Refresh; guards repo, reader, invalid
+	repo      *git.Repository
+	fetches   int
+	reader    gateReader
+	invalid   map[string]bool // error texts logged already
+
+	mu    sync.RWMutex // guards gates, head
+	gates map[string]Gate
+	head  string
+}
+
+// NewGates returns a reader of the gates on remote's status branch. It does no I/O.
+func NewGates(remote gitsource.Remote, opts GatesOptions) (*Gates, error) {
+	if opts.Branch == "" {
+		opts.Branch = DefaultBranch
+	}
+	if opts.Depth <= 0 {
+		opts.Depth = 100
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = 10 * time.Second
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if remote.Log.GetSink() == nil {
+		remote.Log = opts.Log
+	}
+	c, err := gitsource.NewClient(remote)
+	if err != nil {
+		return nil, err
+	}
+	return &Gates{client: c, opts: opts, log: opts.Log.WithValues("repository", c.String(), "branch", opts.Branch),
+		wake: make(chan struct{}, 1), invalid: map[string]bool{}, gates: map[string]Gate{},
+		reader: gateReader{depth: opts.Depth, allowed: opts.AllowedSigners, deciders: map[string]Decider{}}}, nil
+}
+
+// Lookup returns the decision of one kind committed for a canary, as of the last Refresh.
+func (g *Gates) Lookup(namespace, name string, kind GateKind) (Gate, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	gate, ok := g.gates[GatePath(namespace, name, kind)]
+	return gate, ok
+}
+
+// All returns every decision as of the last Refresh, in no particular order.
+func (g *Gates) All() []Gate {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	out := make([]Gate, 0, len(g.gates))
+	for _, gate := range g.gates {
+		out = append(out, gate)
+	}
+	return out
+}
+
+// Head is the status branch commit the decisions were read from; empty before the first Refresh
+// and while the branch does not exist.
+func (g *Gates) Head() string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.head
+}
+
+// Trigger asks Run to fetch now (a push notification of the status branch calls it).
+func (g *Gates) Trigger() {
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run refreshes at start, every Options.Interval and on Trigger, until ctx ends. Failures are
+// logged; the decisions last read stay.
+func (g *Gates) Run(ctx context.Context) error {
+	for {
+		if err := g.Refresh(ctx); err != nil && ctx.Err() == nil {
+			g.log.Error(err, "reading the gates of the status branch failed; the last decisions read stay")
+		}
+		t := g.opts.Clock.NewTimer(g.opts.Interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-g.wake:
+		case <-t.C():
+		}
+		t.Stop()
+	}
+}
+
+// Refresh fetches the status branch and reads its gates. A branch that does not exist holds
+// none. Invalid gate files are skipped and logged once per content.
+func (g *Gates) Refresh(ctx context.Context) error {
+	g.refreshMu.Lock()
+	defer g.refreshMu.Unlock()
+	head, err := g.fetch(ctx)
+	if err != nil {
+		return err
+	}
+	gates := map[string]Gate{}
+	if !head.IsZero() {
+		c, err := g.repo.CommitObject(head)
+		if err != nil {
+			return fmt.Errorf("read status branch head %s: %w", head, err)
+		}
+		found, errs := g.reader.read(c)
+		for _, gate := range found {
+			gates[gate.Path()] = gate
+		}
+		g.logInvalid(errs)
+	}
+	g.mu.Lock()
+	g.gates, g.head = gates, ""
+	if !head.IsZero() {
+		g.head = head.String()
+	}
+	g.mu.Unlock()
+	return nil
+}
+
+// fetch brings the branch's last Depth commits into memory and returns its head (zero when
+// the branch does not exist). The repository is dropped now and then to bound its memory.
+func (g *Gates) fetch(ctx context.Context) (plumbing.Hash, error) {
+	if g.repo == nil || g.fetches%resetEvery == 0 {
+		repo, err := git.Init(memory.NewStorage(), nil)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("init gates repository: %w", err)
+		}
+		g.repo = repo
+	}
+	g.fetches++
+	remote := plumbing.NewRemoteReferenceName("origin", g.opts.Branch)
+	spec := config.RefSpec("+" + plumbing.NewBranchReferenceName(g.opts.Branch).String() + ":" + remote.String())
+	err := g.client.Fetch(ctx, g.repo, g.opts.Depth, spec)
+	if errors.Is(err, gitsource.ErrRefNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	ref, err := g.repo.Reference(remote, true)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read fetched %s: %w", remote, err)
+	}
+	return ref.Hash(), nil
+}
+
+func (g *Gates) logInvalid(errs []error) {
+	seen := map[string]bool{}
+	for _, err := range errs {
+		seen[err.Error()] = true
+		if !g.invalid[err.Error()] {
+			g.log.Error(err, "invalid gate file ignored")
+		}
+	}
+	g.invalid = seen
+}

@@ -71,7 +71,7 @@ func decide(p *plan) {
 
 // maintainFinalizer adds the finalizer when revertOnDeletion is set and removes it when unset.
 func (p *plan) maintainFinalizer() {
-	has := slices.Contains(p.c.Finalizers, Finalizer)
+	has := slices.Contains(p.c.Finalizers, v1beta1.Finalizer)
 	if want := p.c.Spec.RevertOnDeletion; want != has {
 		p.act(Action{Kind: ActSetFinalizer, Finalizer: want})
 	}

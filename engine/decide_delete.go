@@ -20,7 +20,7 @@ const deletionRequeue = 5 * time.Second
 // interval (hand the apex Service back), then the finalizer is removed.
 func decideDeletion(p *plan) {
 	c := p.c
-	if !slices.Contains(c.Finalizers, Finalizer) {
+	if !slices.Contains(c.Finalizers, v1beta1.Finalizer) {
 		return
 	}
 	if !c.Spec.RevertOnDeletion || p.obs.Invalid != nil {

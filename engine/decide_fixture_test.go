@@ -96,7 +96,7 @@ func deleting(c *v1beta1.Canary) {
 
 func revertOnDeletion(c *v1beta1.Canary) {
 	c.Spec.RevertOnDeletion = true
-	c.Finalizers = append(c.Finalizers, engine.Finalizer)
+	c.Finalizers = append(c.Finalizers, v1beta1.Finalizer)
 }
 
 // ready is a workload whose target runs rev, with both Deployments ready.

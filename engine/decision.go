@@ -7,9 +7,6 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
-// Finalizer is the finalizer gitcanary puts on Canaries with revertOnDeletion, Flagger's name.
-const Finalizer = "finalizer.flagger.app"
-
 // Decision is what Decide concluded for one tick. When Need is set the decision is not final:
 // the reconciler runs that check, adds its result to the Observation and calls Decide again.
 // Otherwise Actions are executed in order and Status is written when StatusChanged.

@@ -55,9 +55,9 @@ func evaluate(c *v1beta1.Canary, m *v1beta1.CanaryMetric, r MetricResult) string
 	}
 	switch {
 	case kindOf(m) != metricBuiltin:
-		return outOfRange(m, r.Value, fmt.Sprintf("Halt %s advancement %s %.2f", c.Key(), m.Name, r.Value), "", false)
+		return outOfRange(m, r.Value, fmt.Sprintf("Halt %s advancement %s %.2f", c.EventName(), m.Name, r.Value), "", false)
 	case m.Name == v1beta1.BuiltinRequestSuccessRate:
-		return outOfRange(m, r.Value, fmt.Sprintf("Halt %s advancement success rate %.2f%%", c.Key(), r.Value), "%", true)
+		return outOfRange(m, r.Value, fmt.Sprintf("Halt %s advancement success rate %.2f%%", c.EventName(), r.Value), "%", true)
 	default:
 		return durationOutOfRange(c, m, r.Value)
 	}
@@ -90,7 +90,7 @@ func outOfRange(m *v1beta1.CanaryMetric, v float64, prefix, unit string, thresho
 func durationOutOfRange(c *v1beta1.Canary, m *v1beta1.CanaryMetric, v float64) string {
 	val := time.Duration(int64(v)) * time.Millisecond
 	ms := func(x float64) time.Duration { return time.Duration(x * float64(time.Millisecond)) }
-	prefix := fmt.Sprintf("Halt %s advancement request duration %v", c.Key(), val)
+	prefix := fmt.Sprintf("Halt %s advancement request duration %v", c.EventName(), val)
 	if tr := m.ThresholdRange; tr != nil {
 		if tr.Min != nil && val < ms(*tr.Min) {
 			return fmt.Sprintf("%s < %v", prefix, ms(*tr.Min))
@@ -140,7 +140,7 @@ func builtinErrorText(c *v1beta1.Canary, m *v1beta1.CanaryMetric, failure Metric
 		return fmt.Sprintf("Prometheus query failed: %v", cause)
 	}
 	msg := fmt.Sprintf("Halt advancement no values found for %s metric %s probably %s is not receiving traffic",
-		c.Spec.Provider, m.Name, c.TargetKey())
+		c.Spec.Provider, m.Name, c.TargetEventName())
 	if m.Name == v1beta1.BuiltinRequestSuccessRate {
 		msg += fmt.Sprintf(": %v", cause)
 	}

@@ -37,18 +37,18 @@ func msgProvidersError(err error) string { return "Error checking metric provide
 
 func msgInvalid(err error) string { return "invalid canary spec: " + err.Error() }
 
-func msgInitialized(c *v1beta1.Canary) string { return "Initialization done! " + c.Key() }
+func msgInitialized(c *v1beta1.Canary) string { return "Initialization done! " + c.EventName() }
 
 func alertInitialized(c *v1beta1.Canary) string {
 	return fmt.Sprintf("New %s detected, initialization completed.", c.Spec.TargetRef.Kind)
 }
 
 func msgNewRevision(c *v1beta1.Canary) string {
-	return "New revision detected! Scaling up " + c.TargetKey()
+	return "New revision detected! Scaling up " + c.TargetEventName()
 }
 
 func msgRestart(c *v1beta1.Canary) string {
-	return "New revision detected! Restarting analysis for " + c.TargetKey()
+	return "New revision detected! Restarting analysis for " + c.TargetEventName()
 }
 
 func msgPrimaryNotReady(c *v1beta1.Canary, reason string) string {
@@ -56,83 +56,85 @@ func msgPrimaryNotReady(c *v1beta1.Canary, reason string) string {
 }
 
 func msgCanaryNotReady(c *v1beta1.Canary, reason string) string {
-	return fmt.Sprintf("canary deployment %s not ready: %s", c.TargetKey(), reason)
+	return fmt.Sprintf("canary deployment %s not ready: %s", c.TargetEventName(), reason)
 }
 
-func msgStarting(c *v1beta1.Canary) string { return "Starting canary analysis for " + c.TargetKey() }
+func msgStarting(c *v1beta1.Canary) string {
+	return "Starting canary analysis for " + c.TargetEventName()
+}
 
 func msgAdvanceWeight(c *v1beta1.Canary, w int) string {
-	return fmt.Sprintf("Advance %s canary weight %d", c.Key(), w)
+	return fmt.Sprintf("Advance %s canary weight %d", c.EventName(), w)
 }
 
 func msgAdvanceIteration(c *v1beta1.Canary, k, n int) string {
-	return fmt.Sprintf("Advance %s canary iteration %d/%d", c.Key(), k, n)
+	return fmt.Sprintf("Advance %s canary iteration %d/%d", c.EventName(), k, n)
 }
 
 func msgAdvancePrimary(c *v1beta1.Canary, w int) string {
-	return fmt.Sprintf("Advance %s primary weight %d", c.Key(), w)
+	return fmt.Sprintf("Advance %s primary weight %d", c.EventName(), w)
 }
 
 func msgCopying(c *v1beta1.Canary) string {
-	return fmt.Sprintf("Copying %s template spec to %s.%s", c.TargetKey(), c.PrimaryName(), c.Namespace)
+	return fmt.Sprintf("Copying %s template spec to %s.%s", c.TargetEventName(), c.PrimaryName(), c.Namespace)
 }
 
 func msgPromoted(c *v1beta1.Canary) string {
-	return "Promotion completed! Scaling down " + c.TargetKey()
+	return "Promotion completed! Scaling down " + c.TargetEventName()
 }
 
 func msgSkipped(c *v1beta1.Canary) string {
-	return "Promotion completed! Canary analysis was skipped for " + c.TargetKey()
+	return "Promotion completed! Canary analysis was skipped for " + c.TargetEventName()
 }
 
 func msgThreshold(c *v1beta1.Canary, n int) string {
-	return fmt.Sprintf("Rolling back %s failed checks threshold reached %d", c.Key(), n)
+	return fmt.Sprintf("Rolling back %s failed checks threshold reached %d", c.EventName(), n)
 }
 
 func alertThreshold(n int) string { return fmt.Sprintf("Failed checks threshold reached %d", n) }
 
 func msgManualRollback(c *v1beta1.Canary) string {
-	return fmt.Sprintf("Rolling back %s manual webhook invoked", c.Key())
+	return fmt.Sprintf("Rolling back %s manual webhook invoked", c.EventName())
 }
 
 func msgDeadline(c *v1beta1.Canary, err string) string {
-	return fmt.Sprintf("Rolling back %s progress deadline exceeded %s", c.Key(), err)
+	return fmt.Sprintf("Rolling back %s progress deadline exceeded %s", c.EventName(), err)
 }
 
 func alertDeadline(err string) string { return "Progress deadline exceeded " + err }
 
-func msgCanaryFailed(c *v1beta1.Canary) string { return "Canary failed! Scaling down " + c.Key() }
+func msgCanaryFailed(c *v1beta1.Canary) string { return "Canary failed! Scaling down " + c.EventName() }
 
 func msgPromotionFailed(c *v1beta1.Canary, err string) string {
-	return fmt.Sprintf("Promotion of %s failed, primary not ready: %s", c.TargetKey(), err)
+	return fmt.Sprintf("Promotion of %s failed, primary not ready: %s", c.TargetEventName(), err)
 }
 
 func alertPromotionFailed(err string) string { return "Promotion failed, primary not ready: " + err }
 
-func msgTerminating(c *v1beta1.Canary) string { return "Terminating canary " + c.Key() }
+func msgTerminating(c *v1beta1.Canary) string { return "Terminating canary " + c.EventName() }
 
-func msgTerminated(c *v1beta1.Canary) string { return "Terminated canary " + c.Key() }
+func msgTerminated(c *v1beta1.Canary) string { return "Terminated canary " + c.EventName() }
 
 // Webhook texts (reference §8.1).
 
 func msgWaitingApproval(c *v1beta1.Canary, hook string) string {
-	return fmt.Sprintf("Halt %s advancement waiting for approval %s", c.Key(), hook)
+	return fmt.Sprintf("Halt %s advancement waiting for approval %s", c.EventName(), hook)
 }
 
 func msgWaitingTraffic(c *v1beta1.Canary, hook string) string {
-	return fmt.Sprintf("Halt %s advancement waiting for traffic increase approval %s", c.Key(), hook)
+	return fmt.Sprintf("Halt %s advancement waiting for traffic increase approval %s", c.EventName(), hook)
 }
 
 func msgWaitingPromotion(c *v1beta1.Canary, hook string) string {
-	return fmt.Sprintf("Halt %s advancement waiting for promotion approval %s", c.Key(), hook)
+	return fmt.Sprintf("Halt %s advancement waiting for promotion approval %s", c.EventName(), hook)
 }
 
 func msgPreRolloutFailed(c *v1beta1.Canary, hook string, err error) string {
-	return fmt.Sprintf("Halt %s advancement pre-rollout check %s failed %v", c.Key(), hook, err)
+	return fmt.Sprintf("Halt %s advancement pre-rollout check %s failed %v", c.EventName(), hook, err)
 }
 
 func msgRolloutFailed(c *v1beta1.Canary, hook string, err error) string {
-	return fmt.Sprintf("Halt %s advancement external check %s failed %v", c.Key(), hook, err)
+	return fmt.Sprintf("Halt %s advancement external check %s failed %v", c.EventName(), hook, err)
 }
 
 // msgHookPassed is the success event of a gate or pre/post-rollout webhook, e.g.

@@ -12,17 +12,17 @@ import (
 
 // msgNoDataSkipped is the Normal event of a Skip check without data below its limit.
 func msgNoDataSkipped(c *v1beta1.Canary, metric string, weight, n, limit int) string {
-	return fmt.Sprintf("No data for %s yet, %s stays at weight %d (%d of %d intervals)", metric, c.Key(), weight, n, limit)
+	return fmt.Sprintf("No data for %s yet, %s stays at weight %d (%d of %d intervals)", metric, c.EventName(), weight, n, limit)
 }
 
 // msgNoDataLimit is the Halt event of a Skip check that had no data for n intervals.
 func msgNoDataLimit(c *v1beta1.Canary, metric string, n int) string {
-	return fmt.Sprintf("Halt %s advancement %s no data for %d intervals", c.Key(), metric, n)
+	return fmt.Sprintf("Halt %s advancement %s no data for %d intervals", c.EventName(), metric, n)
 }
 
 // msgHolding is the Warning event when queryErrors Hold starts holding the canary.
 func msgHolding(c *v1beta1.Canary, weight int, maxHold time.Duration, cause string) string {
-	return fmt.Sprintf("Halt %s advancement metrics unavailable, holding canary weight %d for up to %v: %s", c.Key(), weight, maxHold, cause)
+	return fmt.Sprintf("Halt %s advancement metrics unavailable, holding canary weight %d for up to %v: %s", c.EventName(), weight, maxHold, cause)
 }
 
 // alertHolding is the alert sent once when the hold starts.
@@ -32,7 +32,7 @@ func alertHolding(weight int, maxHold time.Duration, cause string) string {
 
 // msgHoldEnded is the Normal event when every queried backend answers again.
 func msgHoldEnded(c *v1beta1.Canary, held time.Duration) string {
-	return fmt.Sprintf("Metrics available again after %v, resuming %s analysis", held.Round(time.Second), c.Key())
+	return fmt.Sprintf("Metrics available again after %v, resuming %s analysis", held.Round(time.Second), c.EventName())
 }
 
 // msgHoldExpired is a failed query's event once the hold has lasted maxHold.

@@ -144,7 +144,7 @@ func (r *Reconciler) decide(ctx context.Context, c *v1beta1.Canary, now time.Tim
 		}
 		r.check(ctx, c, *d.Need, &obs)
 	}
-	return Decision{}, obs, fmt.Errorf("decide canary %s: %w after %d checks", c.Key(), ErrNoDecision, limit)
+	return Decision{}, obs, fmt.Errorf("decide canary %s: %w after %d checks", c.EventName(), ErrNoDecision, limit)
 }
 
 // check runs one check and records its result.
@@ -174,7 +174,7 @@ func (r *Reconciler) record(ctx context.Context, stored *v1beta1.Canary, d Decis
 		return nil
 	}
 	if err := r.ports.Canaries.WriteStatus(ctx, stored, d.Status); err != nil {
-		return fmt.Errorf("write status of canary %s: %w", stored.Key(), err)
+		return fmt.Errorf("write status of canary %s: %w", stored.EventName(), err)
 	}
 	if d.Status.Phase != stored.Status.Phase {
 		kv := []any{"phase", d.Status.Phase, "weight", d.Status.CanaryWeight}

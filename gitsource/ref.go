@@ -72,3 +72,11 @@ func (r Ref) refSpec() config.RefSpec {
 	}
 	return config.RefSpec("+" + name.String() + ":" + name.String())
 }
+
+// ShortSHA returns the first 7 characters of a commit SHA, as Git abbreviates it in logs.
+func ShortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}

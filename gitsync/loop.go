@@ -171,7 +171,7 @@ func (l *Loop) applyOverlay(ctx context.Context, commit string, ch gitsource.Cha
 		l.sources[c.Namespace+"/"+c.Name] = commit
 	}
 	l.mu.Unlock()
-	l.opts.Logger.Info("overlay applied", "overlay", ch.Overlay, "revision", short(commit),
+	l.opts.Logger.Info("overlay applied", "overlay", ch.Overlay, "revision", gitsource.ShortSHA(commit),
 		"applied", len(res.Applied), "skipped", len(res.Skipped), "pruned", len(res.Pruned))
 	if l.opts.Reporter != nil {
 		l.opts.Reporter.OverlayApplied(ctx, ch.Overlay, commit, res)
@@ -182,7 +182,7 @@ func (l *Loop) applyOverlay(ctx context.Context, commit string, ch gitsource.Cha
 // fail records and reports an overlay's failure; the overlay keeps its last good revision.
 func (l *Loop) fail(ctx context.Context, overlay, commit string, err error) error {
 	cause := err.Error()
-	err = fmt.Errorf("overlay %s at %s: %w", overlay, short(commit), err)
+	err = fmt.Errorf("overlay %s at %s: %w", overlay, gitsource.ShortSHA(commit), err)
 	l.mu.Lock()
 	st, ok := l.status[overlay]
 	if !ok {
@@ -195,7 +195,7 @@ func (l *Loop) fail(ctx context.Context, overlay, commit string, err error) erro
 	if repeated {
 		return err // reported already
 	}
-	l.opts.Logger.Error(err, "overlay not applied; the cluster keeps its last good revision", "overlay", overlay, "revision", short(commit))
+	l.opts.Logger.Error(err, "overlay not applied; the cluster keeps its last good revision", "overlay", overlay, "revision", gitsource.ShortSHA(commit))
 	if l.opts.Reporter != nil {
 		l.opts.Reporter.OverlayFailed(ctx, overlay, commit, err)
 	}
@@ -250,14 +250,6 @@ func expand(root string, patterns []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// short returns the first 7 characters of a commit SHA.
-func short(commit string) string {
-	if len(commit) > 7 {
-		return commit[:7]
-	}
-	return commit
 }
 
 func isDir(p string) bool {

@@ -46,7 +46,7 @@ func TestE2ERouter(t *testing.T) {
 			kube := e.Client()
 			c := givenCanary(t, e, ns, tt.provider)
 			deployments := workload.New(kube, workload.Options{})
-			r := router.New(router.NewKubernetes(kube, deployments, router.KubernetesOptions{}), dyn, router.Options{})
+			r := router.New(router.NewServices(kube, deployments, router.ServicesOptions{}), dyn, router.Options{})
 			require.NoError(t, deployments.EnsurePrimary(ctx, c))
 			setImage(t, e, ns, "ghcr.io/stefanprodan/podinfo:6.0.1")
 			e.WaitFor(t, 2*time.Minute, "primary available", available(e, ns, "podinfo-primary"))

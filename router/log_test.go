@@ -30,7 +30,7 @@ func (l *logLines) logger() logr.Logger {
 func TestLogLines(t *testing.T) {
 	var logs logLines
 	kube := fake.NewClientset(newTarget())
-	services := NewKubernetes(kube, workload.New(kube, workload.Options{}), KubernetesOptions{Logger: logs.logger()})
+	services := NewServices(kube, workload.New(kube, workload.Options{}), ServicesOptions{Logger: logs.logger()})
 	r := New(services, newSplitClient(), Options{Logger: logs.logger(), DefaultProvider: "smi:v1alpha2"})
 	c := newCanary()
 	require.NoError(t, r.Reconcile(t.Context(), c))
@@ -52,7 +52,7 @@ func TestLogLines(t *testing.T) {
 	require.Equal(t, v1beta1.SMIv1alpha2, mustMesh(t, r, c).Version())
 }
 
-func mustMesh(t *testing.T, r *Composite, c *v1beta1.Canary) *SMI {
+func mustMesh(t *testing.T, r *Dispatcher, c *v1beta1.Canary) *SMI {
 	t.Helper()
 	m, err := r.Mesh(c)
 	require.NoError(t, err)

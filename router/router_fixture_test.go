@@ -88,14 +88,14 @@ func (s stubTargets) Selector(context.Context, *v1beta1.Canary) (string, string,
 type fixture struct {
 	kube     *fake.Clientset
 	dyn      *dynamicfake.FakeDynamicClient
-	services *Kubernetes
-	router   *Composite
+	services *Services
+	router   *Dispatcher
 }
 
 func newFixture(t *testing.T, objs ...runtime.Object) *fixture {
 	t.Helper()
 	f := &fixture{kube: fake.NewClientset(objs...), dyn: newSplitClient()}
-	f.services = NewKubernetes(f.kube, workload.New(f.kube, workload.Options{}), KubernetesOptions{Logger: testr.New(t)})
+	f.services = NewServices(f.kube, workload.New(f.kube, workload.Options{}), ServicesOptions{Logger: testr.New(t)})
 	f.router = New(f.services, f.dyn, Options{Logger: testr.New(t)})
 	return f
 }

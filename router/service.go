@@ -84,7 +84,7 @@ func sortPorts(ports []corev1.ServicePort) {
 // and traffic distribution always, its labels and annotations only when this canary controls it
 // (keeping the unmanagedMetadata keys). A Service someone else created is taken over without
 // touching its metadata.
-func (k *Kubernetes) reconcile(ctx context.Context, c *v1beta1.Canary, want *corev1.Service) error {
+func (k *Services) reconcile(ctx context.Context, c *v1beta1.Canary, want *corev1.Service) error {
 	api := k.kube.CoreV1().Services(c.Namespace)
 	live, err := api.Get(ctx, want.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {

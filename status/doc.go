@@ -12,7 +12,7 @@
 // Flagger does), and the event webhooks. NewEventRecorder builds the client-go recorder it
 // writes through, tuned so that a canary's events are neither dropped nor merged.
 //
-// Metrics implements engine.Telemetry on a prometheus.Registerer passed in: flagger_info,
+// Telemetry implements engine.Telemetry on a prometheus.Registerer passed in: flagger_info,
 // flagger_canary_total, flagger_canary_status, flagger_canary_weight,
 // flagger_canary_duration_seconds, flagger_canary_metric_analysis,
 // flagger_canary_successes_total and flagger_canary_failures_total (reference §10).

@@ -29,7 +29,7 @@ type fakeHooks struct {
 func (h *fakeHooks) Event(_ context.Context, c *v1beta1.Canary, eventType, message string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.calls = append(h.calls, hookCall{c.Key(), eventType, message})
+	h.calls = append(h.calls, hookCall{c.EventName(), eventType, message})
 	return h.err
 }
 

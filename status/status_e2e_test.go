@@ -56,7 +56,7 @@ func TestStoreAgainstAPIServer(t *testing.T) {
 	require.Equal(t, status.TrackedConfigs, got.Status.TrackedConfigs)
 	require.True(t, status.LastTransitionTime.Equal(&got.Status.LastTransitionTime))
 	require.Equal(t, "payments", got.Labels["team"], "the concurrent writer's change survives")
-	require.Equal(t, []string{Finalizer}, got.Finalizers)
+	require.Equal(t, []string{v1beta1.Finalizer}, got.Finalizers)
 	require.Equal(t, created.Spec, got.Spec, "status writes never touch the spec")
 
 	out, err := e.Kubectl(ctx, "-n", ns, "get", "canaries")

@@ -14,9 +14,6 @@ import (
 	"k8s.io/client-go/util/retry"
 )
 
-// Finalizer is the finalizer of Canaries with revertOnDeletion, Flagger's name.
-const Finalizer = "finalizer.flagger.app"
-
 // Store reads and persists Canaries through the API server.
 type Store struct {
 	client *client.Client
@@ -58,7 +55,7 @@ func (s *Store) WriteStatus(ctx context.Context, c *v1beta1.Canary, status v1bet
 	return nil
 }
 
-// SetFinalizer adds (present) or removes Finalizer with a merge patch of metadata.finalizers,
+// SetFinalizer adds (present) or removes v1beta1.Finalizer with a merge patch of metadata.finalizers,
 // guarded by the resourceVersion it read and retried on conflicts. Other finalizers are kept.
 func (s *Store) SetFinalizer(ctx context.Context, c *v1beta1.Canary, present bool) error {
 	api := s.client.Canaries(c.Namespace)
@@ -67,13 +64,13 @@ func (s *Store) SetFinalizer(ctx context.Context, c *v1beta1.Canary, present boo
 		if err != nil {
 			return err
 		}
-		has := slices.Contains(cur.Finalizers, Finalizer)
+		has := slices.Contains(cur.Finalizers, v1beta1.Finalizer)
 		if has == present {
 			return nil
 		}
-		finalizers := slices.DeleteFunc(slices.Clone(cur.Finalizers), func(f string) bool { return f == Finalizer })
+		finalizers := slices.DeleteFunc(slices.Clone(cur.Finalizers), func(f string) bool { return f == v1beta1.Finalizer })
 		if present {
-			finalizers = append(finalizers, Finalizer)
+			finalizers = append(finalizers, v1beta1.Finalizer)
 		}
 		patch, err := finalizerPatch(finalizers, cur.ResourceVersion)
 		if err != nil {
@@ -83,7 +80,7 @@ func (s *Store) SetFinalizer(ctx context.Context, c *v1beta1.Canary, present boo
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("set finalizer %s=%t on Canary %s: %w", Finalizer, present, c.ID(), err)
+		return fmt.Errorf("set finalizer %s=%t on Canary %s: %w", v1beta1.Finalizer, present, c.ID(), err)
 	}
 	return nil
 }

@@ -91,13 +91,13 @@ func TestSetFinalizer(t *testing.T) {
 		want       []string
 		wantWrites int
 	}{
-		{name: "add", present: true, want: []string{Finalizer}, wantWrites: 1},
-		{name: "add keeps others", existing: []string{"other/finalizer"}, present: true, want: []string{"other/finalizer", Finalizer}, wantWrites: 1},
-		{name: "add when present is a no-op", existing: []string{Finalizer}, present: true, want: []string{Finalizer}},
-		{name: "remove", existing: []string{"other/finalizer", Finalizer}, want: []string{"other/finalizer"}, wantWrites: 1},
-		{name: "remove the last", existing: []string{Finalizer}, want: nil, wantWrites: 1},
+		{name: "add", present: true, want: []string{v1beta1.Finalizer}, wantWrites: 1},
+		{name: "add keeps others", existing: []string{"other/finalizer"}, present: true, want: []string{"other/finalizer", v1beta1.Finalizer}, wantWrites: 1},
+		{name: "add when present is a no-op", existing: []string{v1beta1.Finalizer}, present: true, want: []string{v1beta1.Finalizer}},
+		{name: "remove", existing: []string{"other/finalizer", v1beta1.Finalizer}, want: []string{"other/finalizer"}, wantWrites: 1},
+		{name: "remove the last", existing: []string{v1beta1.Finalizer}, want: nil, wantWrites: 1},
 		{name: "remove when absent is a no-op", existing: []string{"other/finalizer"}, want: []string{"other/finalizer"}},
-		{name: "retried on conflict", present: true, conflicts: 1, want: []string{Finalizer}, wantWrites: 2},
+		{name: "retried on conflict", present: true, conflicts: 1, want: []string{v1beta1.Finalizer}, wantWrites: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,8 +44,9 @@ const (
 	ABTestingStrategy DeploymentStrategy = "ab-testing"
 )
 
-// Key returns "<name>.<namespace>", the form Flagger uses in events and alerts.
-func (c *Canary) Key() string {
+// EventName returns "<name>.<namespace>", the form Flagger uses in events and alerts. Logs
+// and keys use ID.
+func (c *Canary) EventName() string {
 	return c.Name + "." + c.Namespace
 }
 
@@ -54,8 +55,8 @@ func (c *Canary) ID() string {
 	return c.Namespace + "/" + c.Name
 }
 
-// TargetKey returns "<target>.<namespace>".
-func (c *Canary) TargetKey() string {
+// TargetEventName returns "<target>.<namespace>", the form Flagger uses in events.
+func (c *Canary) TargetEventName() string {
 	return c.Spec.TargetRef.Name + "." + c.Namespace
 }
 

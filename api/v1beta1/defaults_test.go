@@ -84,7 +84,7 @@ func TestNamesAndHelpers(t *testing.T) {
 	apex, primary, canary := c.ServiceNames()
 	require.Equal(t, []string{"podinfo", "podinfo-primary", "podinfo-canary"}, []string{apex, primary, canary})
 	require.Equal(t, "podinfo-primary", c.PrimaryName())
-	require.Equal(t, "podinfo.test", c.Key())
+	require.Equal(t, "podinfo.test", c.EventName())
 	require.Equal(t, "Canary test/podinfo", c.String())
 	require.Equal(t, AutoscalingV2, c.Spec.AutoscalerRef.HPAAPIVersion())
 	require.Equal(t, time.Minute, c.ProgressDeadline())

@@ -40,3 +40,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
 	return nil
 }
+
+// Finalizer is the finalizer put on Canaries with revertOnDeletion: Flagger's name, so that a
+// Canary moved between Flagger and gitcanary keeps its finalizer.
+const Finalizer = "finalizer.flagger.app"

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/apply"
-	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/render"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -92,13 +92,6 @@ func (r *syncReporter) OverlayFailed(ctx context.Context, overlay, revision stri
 			continue // a new Canary: the log line is all there is to see
 		}
 		r.c.eventRecorder.Event(live, corev1.EventTypeWarning, "InvalidSpec",
-			fmt.Sprintf("Git revision %s of overlay %s is not applied: %s", short(revision), overlay, strings.Join(verr.Problems(), "; ")))
+			fmt.Sprintf("Git revision %s of overlay %s is not applied: %s", gitsource.ShortSHA(revision), overlay, strings.Join(verr.Problems(), "; ")))
 	}
-}
-
-func short(commit string) string {
-	if len(commit) > 7 {
-		return commit[:7]
-	}
-	return commit
 }

@@ -41,7 +41,7 @@ type controller struct {
 	flagger *client.Client
 
 	registry  *prometheus.Registry
-	telemetry *status.Metrics
+	telemetry *status.Telemetry
 	ready     atomic.Bool
 
 	// Informers.
@@ -75,7 +75,7 @@ func newController(ctx context.Context, cfg *controllerConfig, restCfg *rest.Con
 		return nil, err
 	}
 	c.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if c.telemetry, err = status.NewMetrics(c.registry, status.MetricsOptions{Version: buildVersion(), MeshProvider: cfg.meshProvider}); err != nil {
+	if c.telemetry, err = status.NewTelemetry(c.registry, status.TelemetryOptions{Version: buildVersion(), MeshProvider: cfg.meshProvider}); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 
@@ -110,7 +110,7 @@ func (c *controller) buildEngine() error {
 		DisableConfigTracking: !cfg.enableConfigTracking,
 		Logger:                c.log.WithName("workload"),
 	})
-	routes := router.New(router.NewKubernetes(c.kube, deployments, router.KubernetesOptions{Logger: c.log.WithName("router")}),
+	routes := router.New(router.NewServices(c.kube, deployments, router.ServicesOptions{Logger: c.log.WithName("router")}),
 		c.dyn, router.Options{DefaultProvider: cfg.meshProvider, Logger: c.log.WithName("router")})
 	hooks := webhook.New(webhook.Options{EventURL: cfg.eventWebhook, Log: c.log.WithName("webhook")})
 	recorder, stop := status.NewEventRecorder(c.kube, status.DefaultComponent)

@@ -81,7 +81,7 @@ func (f *Canaries) Get(_ context.Context, namespace, name string) (*v1beta1.Cana
 
 // WriteStatus implements engine.Canaries.
 func (f *Canaries) WriteStatus(_ context.Context, c *v1beta1.Canary, status v1beta1.CanaryStatus) error {
-	f.journal.add("Canaries", "WriteStatus", "%s phase=%s weight=%d failedChecks=%d", c.Key(), status.Phase, status.CanaryWeight, status.FailedChecks)
+	f.journal.add("Canaries", "WriteStatus", "%s phase=%s weight=%d failedChecks=%d", c.EventName(), status.Phase, status.CanaryWeight, status.FailedChecks)
 	if err := f.err("WriteStatus"); err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (f *Canaries) WriteStatus(_ context.Context, c *v1beta1.Canary, status v1be
 
 // SetFinalizer implements engine.Canaries.
 func (f *Canaries) SetFinalizer(_ context.Context, c *v1beta1.Canary, present bool) error {
-	f.journal.add("Canaries", "SetFinalizer", "%s %t", c.Key(), present)
+	f.journal.add("Canaries", "SetFinalizer", "%s %t", c.EventName(), present)
 	if err := f.err("SetFinalizer"); err != nil {
 		return err
 	}
@@ -108,12 +108,12 @@ func (f *Canaries) SetFinalizer(_ context.Context, c *v1beta1.Canary, present bo
 	if !ok {
 		return notFound(c.Name)
 	}
-	has := slices.Contains(stored.Finalizers, engine.Finalizer)
+	has := slices.Contains(stored.Finalizers, v1beta1.Finalizer)
 	switch {
 	case present && !has:
-		stored.Finalizers = append(stored.Finalizers, engine.Finalizer)
+		stored.Finalizers = append(stored.Finalizers, v1beta1.Finalizer)
 	case !present && has:
-		stored.Finalizers = slices.DeleteFunc(stored.Finalizers, func(s string) bool { return s == engine.Finalizer })
+		stored.Finalizers = slices.DeleteFunc(stored.Finalizers, func(s string) bool { return s == v1beta1.Finalizer })
 		if len(stored.Finalizers) == 0 && stored.DeletionTimestamp != nil {
 			delete(f.canaries, c.ID())
 		}

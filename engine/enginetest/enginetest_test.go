@@ -84,7 +84,7 @@ func TestCanariesDeleteWhenTheLastFinalizerGoes(t *testing.T) {
 	require.True(t, apierrors.IsNotFound(err))
 	w.Canaries.Put(c)
 	require.NoError(t, w.Canaries.SetFinalizer(ctx, c, true))
-	require.Equal(t, []string{engine.Finalizer}, w.Canaries.Stored("test", "podinfo").Finalizers)
+	require.Equal(t, []string{v1beta1.Finalizer}, w.Canaries.Stored("test", "podinfo").Finalizers)
 	require.NoError(t, w.Canaries.WriteStatus(ctx, c, v1beta1.CanaryStatus{Phase: v1beta1.CanaryPhaseTerminated}))
 	require.Equal(t, 1, w.Canaries.StatusWrites())
 	require.True(t, w.Canaries.Update("test", "podinfo", func(c *v1beta1.Canary) {

@@ -40,7 +40,7 @@ func (f *Router) Route(primary, canary int) {
 
 // Reconcile implements engine.Router.
 func (f *Router) Reconcile(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Router", "Reconcile", "%s", c.Key())
+	f.journal.add("Router", "Reconcile", "%s", c.EventName())
 	if err := f.err("Reconcile"); err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (f *Router) SetRoutes(_ context.Context, c *v1beta1.Canary, primary, canary
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.exists {
-		return fmt.Errorf("TrafficSplit %s get query error: not found", c.Key())
+		return fmt.Errorf("TrafficSplit %s get query error: not found", c.EventName())
 	}
 	f.primary, f.canary = primary, canary
 	return nil
@@ -69,20 +69,20 @@ func (f *Router) SetRoutes(_ context.Context, c *v1beta1.Canary, primary, canary
 
 // Routes implements engine.Router.
 func (f *Router) Routes(_ context.Context, c *v1beta1.Canary) (primary, canary int, err error) {
-	f.journal.add("Router", "Routes", "%s", c.Key())
+	f.journal.add("Router", "Routes", "%s", c.EventName())
 	if err := f.err("Routes"); err != nil {
 		return 0, 0, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.exists {
-		return 0, 0, fmt.Errorf("TrafficSplit %s get query error: not found", c.Key())
+		return 0, 0, fmt.Errorf("TrafficSplit %s get query error: not found", c.EventName())
 	}
 	return f.primary, f.canary, nil
 }
 
 // Finalize implements engine.Router.
 func (f *Router) Finalize(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Router", "Finalize", "%s", c.Key())
+	f.journal.add("Router", "Finalize", "%s", c.EventName())
 	return f.err("Finalize")
 }

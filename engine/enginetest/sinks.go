@@ -100,7 +100,7 @@ func NewTelemetry(j *Journal) *Telemetry { return &Telemetry{journal: j} }
 
 // Record implements engine.Telemetry.
 func (f *Telemetry) Record(c *v1beta1.Canary, r engine.TickReport) {
-	f.journal.add("Telemetry", "Record", "%s phase=%s", c.Key(), r.Phase)
+	f.journal.add("Telemetry", "Record", "%s phase=%s", c.EventName(), r.Phase)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reports = append(f.reports, r)

@@ -52,7 +52,7 @@ func (f *Workloads) SetObserveError(err error) {
 
 // Observe implements engine.Workloads.
 func (f *Workloads) Observe(_ context.Context, c *v1beta1.Canary) (engine.Workload, error) {
-	f.journal.add("Workloads", "Observe", "%s", c.Key())
+	f.journal.add("Workloads", "Observe", "%s", c.EventName())
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.observeErr != nil {
@@ -63,7 +63,7 @@ func (f *Workloads) Observe(_ context.Context, c *v1beta1.Canary) (engine.Worklo
 
 // EnsurePrimary implements engine.Workloads; it marks the primary as existing.
 func (f *Workloads) EnsurePrimary(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Workloads", "EnsurePrimary", "%s", c.Key())
+	f.journal.add("Workloads", "EnsurePrimary", "%s", c.EventName())
 	if err := f.err("EnsurePrimary"); err != nil {
 		return err
 	}
@@ -75,13 +75,13 @@ func (f *Workloads) EnsurePrimary(_ context.Context, c *v1beta1.Canary) error {
 
 // Promote implements engine.Workloads.
 func (f *Workloads) Promote(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Workloads", "Promote", "%s", c.Key())
+	f.journal.add("Workloads", "Promote", "%s", c.EventName())
 	return f.err("Promote")
 }
 
 // SyncPrimaryAutoscaler implements engine.Workloads.
 func (f *Workloads) SyncPrimaryAutoscaler(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Workloads", "SyncPrimaryAutoscaler", "%s", c.Key())
+	f.journal.add("Workloads", "SyncPrimaryAutoscaler", "%s", c.EventName())
 	return f.err("SyncPrimaryAutoscaler")
 }
 
@@ -98,18 +98,18 @@ func NewScaler(j *Journal) *Scaler { return &Scaler{journal: j} }
 
 // ScaleToZero implements engine.Scaler.
 func (f *Scaler) ScaleToZero(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Scaler", "ScaleToZero", "%s", c.Key())
+	f.journal.add("Scaler", "ScaleToZero", "%s", c.EventName())
 	return f.err("ScaleToZero")
 }
 
 // ScaleFromZero implements engine.Scaler.
 func (f *Scaler) ScaleFromZero(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Scaler", "ScaleFromZero", "%s", c.Key())
+	f.journal.add("Scaler", "ScaleFromZero", "%s", c.EventName())
 	return f.err("ScaleFromZero")
 }
 
 // Revert implements engine.Scaler.
 func (f *Scaler) Revert(_ context.Context, c *v1beta1.Canary) error {
-	f.journal.add("Scaler", "Revert", "%s", c.Key())
+	f.journal.add("Scaler", "Revert", "%s", c.EventName())
 	return f.err("Revert")
 }

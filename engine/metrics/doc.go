@@ -15,6 +15,6 @@
 // informer's store.
 //
 // It deliberately does not compare values with thresholds (the engine does), record the values
-// as controller metrics (status.Metrics does), or support providers other than Prometheus:
+// as controller metrics (status.Telemetry does), or support providers other than Prometheus:
 // a template of another provider type fails with MetricProviderError.
 package metrics

@@ -131,7 +131,7 @@ func (q *Querier) queryServer(ctx context.Context, c *v1beta1.Canary, query stri
 	}
 	s := engine.MetricSample{Query: collapse(query), Address: redactAddress(address)}
 	if err := parseAddress(address); err != nil {
-		return s, fail(engine.MetricProviderError, fmt.Errorf("use metrics server of canary %s: %w", c.Key(), err))
+		return s, fail(engine.MetricProviderError, fmt.Errorf("use metrics server of canary %s: %w", c.EventName(), err))
 	}
 	return q.run(ctx, endpoint{address: address}, s)
 }

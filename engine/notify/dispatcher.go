@@ -98,7 +98,7 @@ func globalDestination(o Options) *destination {
 // Notify sends a notification. Each failing provider is logged; the errors are returned
 // joined, for the caller to ignore: alerts never block the analysis.
 func (d *Dispatcher) Notify(ctx context.Context, c *v1beta1.Canary, n engine.Notification) error {
-	m := message{subject: c.Key(), text: n.Message, fields: d.fields(c, n), severity: n.Severity}
+	m := message{subject: c.EventName(), text: n.Message, fields: d.fields(c, n), severity: n.Severity}
 	var alerts []v1beta1.CanaryAlert
 	if c.Spec.Analysis != nil {
 		alerts = c.Spec.Analysis.Alerts
@@ -109,7 +109,7 @@ func (d *Dispatcher) Notify(ctx context.Context, c *v1beta1.Canary, n engine.Not
 		}
 		if err := d.post(ctx, *d.global, m); err != nil {
 			err = fmt.Errorf("send alert to the global %s notifier: %w", d.global.kind, err)
-			d.opts.Log.Error(err, "alert can't be sent", "canary", c.Key())
+			d.opts.Log.Error(err, "alert can't be sent", "canary", c.EventName())
 			return err
 		}
 		return nil
@@ -120,7 +120,7 @@ func (d *Dispatcher) Notify(ctx context.Context, c *v1beta1.Canary, n engine.Not
 			continue
 		}
 		if err := d.sendAlert(ctx, c, a, m); err != nil {
-			d.opts.Log.Error(err, "alert can't be sent", "canary", c.Key(), "alert", a.Name)
+			d.opts.Log.Error(err, "alert can't be sent", "canary", c.EventName(), "alert", a.Name)
 			errs = append(errs, err)
 		}
 	}

@@ -26,7 +26,7 @@ func (d *Dispatcher) fields(c *v1beta1.Canary, n engine.Notification) []Field {
 // Progress deadline and, when the analysis says how traffic moves, Traffic routing.
 func Metadata(c *v1beta1.Canary) []Field {
 	fs := []Field{
-		{Name: "Target", Value: fmt.Sprintf("%s/%s", c.Spec.TargetRef.Kind, c.TargetKey())},
+		{Name: "Target", Value: fmt.Sprintf("%s/%s", c.Spec.TargetRef.Kind, c.TargetEventName())},
 		{Name: "Failed checks threshold", Value: strconv.Itoa(c.AnalysisThreshold())},
 		{Name: "Progress deadline", Value: fmt.Sprintf("%ds", int64(c.ProgressDeadline().Seconds()))},
 	}

@@ -91,14 +91,14 @@ func New(kube kubernetes.Interface, opts Options) *Deployments {
 // check rejects the canaries this package cannot run.
 func check(c *v1beta1.Canary) error {
 	if k := c.Spec.TargetRef.Kind; k != "" && k != deploymentKind {
-		return fmt.Errorf("canary %s targetRef kind %q: %w (only Deployment targets are supported)", c.Key(), k, ErrUnsupported)
+		return fmt.Errorf("canary %s targetRef kind %q: %w (only Deployment targets are supported)", c.EventName(), k, ErrUnsupported)
 	}
 	if r := c.Spec.AutoscalerRef; r != nil {
 		if r.Kind != hpaKind {
-			return fmt.Errorf("canary %s autoscalerRef kind %q: %w (only HorizontalPodAutoscaler is supported, KEDA ScaledObjects are not)", c.Key(), r.Kind, ErrUnsupported)
+			return fmt.Errorf("canary %s autoscalerRef kind %q: %w (only HorizontalPodAutoscaler is supported, KEDA ScaledObjects are not)", c.EventName(), r.Kind, ErrUnsupported)
 		}
 		if v := r.HPAAPIVersion(); v != v1beta1.AutoscalingV2 {
-			return fmt.Errorf("canary %s autoscalerRef apiVersion %q: %w (only %s is supported)", c.Key(), r.APIVersion, ErrUnsupported, v1beta1.AutoscalingV2)
+			return fmt.Errorf("canary %s autoscalerRef apiVersion %q: %w (only %s is supported)", c.EventName(), r.APIVersion, ErrUnsupported, v1beta1.AutoscalingV2)
 		}
 	}
 	return nil

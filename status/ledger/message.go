@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gitcanary/gitcanary/gitsource"
 )
 
 // Commit message trailers, one block per canary in the commit, in the order of the body lines.
@@ -52,7 +54,7 @@ func (c *canaryChange) line() string {
 		details = append(details, "failed checks "+strconv.Itoa(s.FailedChecks))
 	}
 	if s.SourceCommit != "" {
-		details = append(details, "source "+shortSHA(s.SourceCommit))
+		details = append(details, "source "+gitsource.ShortSHA(s.SourceCommit))
 	}
 	if c.transitions > 1 {
 		details = append(details, strconv.Itoa(c.transitions)+" transitions")

@@ -101,7 +101,7 @@ func (s *Snapshot) Statuses() ([]Status, error) {
 		st.Namespace, st.Name = e.namespace, e.name
 		out = append(out, *st)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
 	return out, nil
 }
 

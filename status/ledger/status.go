@@ -45,8 +45,8 @@ type Status struct {
 	UnrecordedTransitions int `json:"unrecordedTransitions,omitempty" yaml:"unrecordedTransitions,omitempty"`
 }
 
-// Key is "<namespace>/<name>".
-func (s Status) Key() string { return s.Namespace + "/" + s.Name }
+// ID is "<namespace>/<name>", as Canary.ID.
+func (s Status) ID() string { return s.Namespace + "/" + s.Name }
 
 // statusPath is the path of a canary's file on the branch.
 func statusPath(namespace, name string) string {
@@ -82,10 +82,10 @@ func marshalStatus(s *Status) ([]byte, error) {
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(s); err != nil {
-		return nil, fmt.Errorf("encode status of %s: %w", s.Key(), err)
+		return nil, fmt.Errorf("encode status of %s: %w", s.ID(), err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode status of %s: %w", s.Key(), err)
+		return nil, fmt.Errorf("encode status of %s: %w", s.ID(), err)
 	}
 	return b.Bytes(), nil
 }
@@ -97,14 +97,6 @@ func parseStatus(b []byte) (*Status, error) {
 		return nil, err
 	}
 	return &s, nil
-}
-
-// shortSHA is the first 7 characters of a commit.
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }
 
 // cellEscaper makes a value safe inside a Markdown table cell.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gitcanary/gitcanary/gitsource"
 )
 
 // Row is one canary in the STATUS.md table and in `gitcanary status`: the columns of
@@ -30,7 +32,7 @@ type Row struct {
 // rowOf is the table row of a status.
 func rowOf(s *Status) Row {
 	return Row{Namespace: s.Namespace, Name: s.Name, Status: s.Phase, Weight: s.Weight,
-		LastTransitionTime: s.LastTransitionTime, Source: shortSHA(s.SourceCommit)}
+		LastTransitionTime: s.LastTransitionTime, Source: gitsource.ShortSHA(s.SourceCommit)}
 }
 
 var tableHeader = []string{"NAMESPACE", "NAME", "STATUS", "WEIGHT", "LASTTRANSITIONTIME", "SOURCE"}

@@ -77,10 +77,10 @@ func labelNames(t *testing.T, families map[string]*dto.MetricFamily, name string
 	return names
 }
 
-func newMetrics(t *testing.T) (*Metrics, *prometheus.Registry) {
+func newMetrics(t *testing.T) (*Telemetry, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg, MetricsOptions{Version: "0.1.0", MeshProvider: "smi:crossover"})
+	m, err := NewTelemetry(reg, TelemetryOptions{Version: "0.1.0", MeshProvider: "smi:crossover"})
 	require.NoError(t, err)
 	return m, reg
 }
@@ -233,8 +233,8 @@ func TestMetricsForget(t *testing.T) {
 
 func TestNewMetricsRegistersOnce(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	_, err := NewMetrics(reg, MetricsOptions{})
+	_, err := NewTelemetry(reg, TelemetryOptions{})
 	require.NoError(t, err)
-	_, err = NewMetrics(reg, MetricsOptions{})
+	_, err = NewTelemetry(reg, TelemetryOptions{})
 	require.ErrorContains(t, err, "register controller metrics")
 }

@@ -14,17 +14,17 @@ const (
 	AnalysisSkipped   = "skipped"
 )
 
-// MetricsOptions configures Metrics.
-type MetricsOptions struct {
+// TelemetryOptions configures Telemetry.
+type TelemetryOptions struct {
 	// Version of the controller, the version label of flagger_info.
 	Version string
 	// MeshProvider is the controller's mesh provider, the mesh_provider label of flagger_info.
 	MeshProvider string
 }
 
-// Metrics exports the controller metrics with Flagger's names and labels. The name label of
+// Telemetry exports the controller metrics with Flagger's names and labels. The name label of
 // the per-canary metrics is the target's name, as in Flagger.
-type Metrics struct {
+type Telemetry struct {
 	info      *prometheus.GaugeVec
 	total     *prometheus.GaugeVec
 	status    *prometheus.GaugeVec
@@ -35,12 +35,12 @@ type Metrics struct {
 	failures  *prometheus.CounterVec
 }
 
-var _ engine.Telemetry = (*Metrics)(nil)
+var _ engine.Telemetry = (*Telemetry)(nil)
 
-// NewMetrics registers the controller metrics on reg and sets flagger_info.
-func NewMetrics(reg prometheus.Registerer, opts MetricsOptions) (*Metrics, error) {
+// NewTelemetry registers the controller metrics on reg and sets flagger_info.
+func NewTelemetry(reg prometheus.Registerer, opts TelemetryOptions) (*Telemetry, error) {
 	outcome := []string{"name", "namespace", "deployment_strategy", "analysis_status"}
-	m := &Metrics{
+	m := &Telemetry{
 		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "flagger_info", Help: "Flagger version and mesh provider information",
 		}, []string{"version", "mesh_provider"}),
@@ -79,7 +79,7 @@ func NewMetrics(reg prometheus.Registerer, opts MetricsOptions) (*Metrics, error
 // Record exports what one tick of a canary changed: its status, its weights when known, the
 // tick's duration when it reached the analysis, every metric value, and the outcome of an
 // analysis that ended.
-func (m *Metrics) Record(c *v1beta1.Canary, r engine.TickReport) {
+func (m *Telemetry) Record(c *v1beta1.Canary, r engine.TickReport) {
 	name, ns := c.Spec.TargetRef.Name, c.Namespace
 	m.status.WithLabelValues(name, ns).Set(statusValue(r.Phase))
 	if r.Routed {
@@ -105,12 +105,12 @@ func (m *Metrics) Record(c *v1beta1.Canary, r engine.TickReport) {
 
 // SetTotal sets the number of Canaries of a namespace; the controller calls it on every
 // control-loop pass.
-func (m *Metrics) SetTotal(namespace string, n int) {
+func (m *Telemetry) SetTotal(namespace string, n int) {
 	m.total.WithLabelValues(namespace).Set(float64(n))
 }
 
 // Forget drops the series of a deleted canary; the counters of its outcomes stay.
-func (m *Metrics) Forget(c *v1beta1.Canary) {
+func (m *Telemetry) Forget(c *v1beta1.Canary) {
 	name, ns := c.Spec.TargetRef.Name, c.Namespace
 	m.status.DeleteLabelValues(name, ns)
 	m.weight.DeleteLabelValues(c.PrimaryName(), ns)

@@ -262,7 +262,7 @@ func TestKubernetesErrors(t *testing.T) {
 	})
 	t.Run("targets fail", func(t *testing.T) {
 		boom := errors.New("boom")
-		k := NewKubernetes(fake.NewClientset(), stubTargets{err: boom}, KubernetesOptions{})
+		k := NewServices(fake.NewClientset(), stubTargets{err: boom}, ServicesOptions{})
 		require.ErrorIs(t, k.Reconcile(t.Context(), newCanary()), boom)
 	})
 	t.Run("get fails", func(t *testing.T) {

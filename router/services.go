@@ -21,36 +21,34 @@ type Targets interface {
 	Selector(ctx context.Context, c *v1beta1.Canary) (label, value string, ports map[string]int32, err error)
 }
 
-// KubernetesOptions configures Kubernetes. The zero value is valid.
-type KubernetesOptions struct {
+// ServicesOptions configures Services. The zero value is valid.
+type ServicesOptions struct {
 	// Logger receives "Service <name>.<ns> created|updated"; the zero value discards them.
 	Logger logr.Logger
 }
 
-// Kubernetes owns the apex, -primary and -canary ClusterIP Services of a canary.
-type Kubernetes struct {
+// Services owns the apex, -primary and -canary ClusterIP Services of a canary.
+type Services struct {
 	kube    kubernetes.Interface
 	targets Targets
 	log     logr.Logger
 }
 
-var _ Services = (*Kubernetes)(nil)
-
 // kubectlLastApplied is the annotation kubectl apply keeps the applied object in.
 const kubectlLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
-// NewKubernetes returns the Service router; targets discovers the pods to select.
-func NewKubernetes(kube kubernetes.Interface, targets Targets, opts KubernetesOptions) *Kubernetes {
+// NewServices returns the Service router; targets discovers the pods to select.
+func NewServices(kube kubernetes.Interface, targets Targets, opts ServicesOptions) *Services {
 	log := opts.Logger
 	if log.GetSink() == nil {
 		log = logr.Discard()
 	}
-	return &Kubernetes{kube: kube, targets: targets, log: log}
+	return &Services{kube: kube, targets: targets, log: log}
 }
 
 // Reconcile creates or updates the <svc>-canary Service (selecting the target's pods), and the
 // <svc>-primary and apex <svc> Services (selecting the primary's pods).
-func (k *Kubernetes) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
+func (k *Services) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
 	label, value, ports, err := k.targets.Selector(ctx, c)
 	if err != nil {
 		return err
@@ -77,7 +75,7 @@ func (k *Kubernetes) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
 // (revertOnDeletion, reference §2.10 step 5): its selector is restored from kubectl's
 // last-applied configuration, or pointed at the target's pods. A Service that a Canary
 // controls is left to garbage collection; a missing one needs nothing.
-func (k *Kubernetes) Finalize(ctx context.Context, c *v1beta1.Canary) error {
+func (k *Services) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 	apex, _, _ := c.ServiceNames()
 	svc, err := k.kube.CoreV1().Services(c.Namespace).Get(ctx, apex, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -109,6 +107,6 @@ func (k *Kubernetes) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 	return k.reconcile(ctx, c, desiredService(c, apex, label, value, nil, ports))
 }
 
-func (k *Kubernetes) logFor(c *v1beta1.Canary) logr.Logger {
+func (k *Services) logFor(c *v1beta1.Canary) logr.Logger {
 	return k.log.WithValues("canary", c.Name, "namespace", c.Namespace)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
 )
@@ -18,15 +19,19 @@ import (
 // repository checked out at root, decodes and classifies every object, validates the Canaries,
 // MetricTemplates and AlertProviders and cross-checks their references.
 //
+// Rendering is hermetic: it reads only files inside root, within the Limits (WithLimits; the
+// defaults otherwise), never reaches the network and never runs a program (see refChecker). A
+// panic inside kustomize is recovered into a *PanicError.
+//
 // A kustomize or decoding failure returns a nil Bundle and an error naming the file. Invalid
 // specs return the Bundle together with an *InvalidError listing every problem, so callers can
 // show what was rendered; callers that apply must apply nothing when the error is non-nil.
-func Build(root, overlay string, with ...Option) (*Bundle, error) {
+func Build(root, overlay string, with ...Option) (b *Bundle, err error) {
 	var o options
 	for _, opt := range with {
 		opt(&o)
 	}
-	cfs, err := newConfinedFS(root)
+	cfs, err := newConfinedFS(root, o.limits)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +47,11 @@ func Build(root, overlay string, with ...Option) (*Bundle, error) {
 		return nil, &FileError{File: overlay, Err: err}
 	}
 	rel := relTo(cfs.root, dir)
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, &PanicError{Overlay: rel, Value: cfs.relativeText(fmt.Sprint(r))}
+		}
+	}()
 	if !cfs.Exists(dir) {
 		return nil, &FileError{File: rel, Err: errors.New("no such overlay folder")}
 	}
@@ -53,36 +63,52 @@ func Build(root, overlay string, with ...Option) (*Bundle, error) {
 			return nil, err
 		}
 	}
-	s := &scanner{fs: cfs, seen: map[string]bool{}, relName: func(p string) string { return relTo(cfs.root, p) }}
-	if err := s.scanDir(dir); err != nil {
-		return nil, err
+	resMap, err := cfs.kustomize(dir)
+	if cfs.refusal != nil {
+		return nil, cfs.refusal // a check of a read: whatever kustomize made of it
 	}
-
-	opts := krusty.MakeDefaultOptions()
-	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
-	opts.PluginConfig = types.DisabledPluginConfig()
-	resMap, err := krusty.MakeKustomizer(opts).Run(cfs, dir)
 	if err != nil {
-		return nil, &KustomizeError{Overlay: rel, Err: errors.New(strings.ReplaceAll(err.Error(), cfs.root+string(filepath.Separator), ""))}
+		return nil, &KustomizeError{Overlay: rel, Err: errors.New(cfs.relativeText(err.Error()))}
 	}
-	b, err := decode(cfs.root, rel, resMap)
+	b, err = decode(cfs.root, rel, resMap, cfs.limits.RenderedBytes)
 	if err != nil {
 		return nil, err
 	}
 	return b, b.validate(o.defaultProvider)
 }
 
-// Option changes how Build validates what it rendered.
+// Option changes how Build renders and validates.
 type Option func(*options)
 
 type options struct {
 	defaultProvider string
+	limits          Limits
 }
 
 // WithDefaultProvider validates Canaries without spec.provider as canaries of provider p, the
 // controller's -mesh-provider (without it they are checked as v1beta1.DefaultProvider's).
 func WithDefaultProvider(p string) Option {
 	return func(o *options) { o.defaultProvider = p }
+}
+
+// WithLimits bounds the render with l; its zero fields keep their defaults.
+func WithLimits(l Limits) Option {
+	return func(o *options) { o.limits = l }
+}
+
+// kustomize runs krusty on dir with f as its only file system: builtin plugins only, Helm
+// disabled, files only below each kustomization's root.
+func (f *confinedFS) kustomize(dir string) (resmap.ResMap, error) {
+	opts := krusty.MakeDefaultOptions()
+	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
+	opts.PluginConfig = types.DisabledPluginConfig()
+	return krusty.MakeKustomizer(opts).Run(f, dir)
+}
+
+// relativeText removes the repository root from a message: errors name files relative to it.
+func (f *confinedFS) relativeText(s string) string {
+	s = strings.ReplaceAll(s, f.root+string(filepath.Separator), "")
+	return strings.ReplaceAll(s, f.root, ".")
 }
 
 // relTo returns p relative to root for messages; "." for the root itself.

@@ -49,8 +49,10 @@ func TestBuildBadInput(t *testing.T) {
 			"apps/podinfo/kustomization.yaml": kustomization + "  - ../base\n",
 			"apps/base/kustomization.yaml":    "resources:\n  - git@github.com:org/repo.git//deploy?ref=v1\n",
 		}), wantType: new(*RemoteError), wantText: []string{"apps/base/kustomization.yaml"}},
-		{name: "helm chart", files: overlay(map[string]string{"apps/podinfo/kustomization.yaml": kustomization + "helmCharts:\n  - name: podinfo\n    repo: https://stefanprodan.github.io/podinfo\n"}),
-			wantType: new(*FileError), wantText: []string{"helmCharts", "helm binary"}},
+		{name: "comma in a name with a namespace (kustomize panics)", files: overlay(map[string]string{
+			"apps/podinfo/kustomization.yaml": kustomization + "  - cm.yaml\n",
+			"apps/podinfo/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \"a,b\"}\n",
+		}), wantType: new(*PanicError), wantText: []string{"kustomize build apps/podinfo", "recovered panic", "nothing of the overlay is applied"}},
 		{name: "overlay is a file", files: overlay(nil), overlay: "apps/podinfo/canary.yaml",
 			wantType: new(*FileError), wantText: []string{"apps/podinfo/canary.yaml", "not a directory"}},
 		{name: "missing overlay", files: overlay(nil), overlay: "apps/frontend",

@@ -13,13 +13,19 @@ import (
 )
 
 // decode turns kustomize's output into a Bundle. The flagger.app objects are decoded strictly:
-// an unknown or duplicated field is a problem of that object, reported with its path.
-func decode(root, overlay string, m resmap.ResMap) (*Bundle, error) {
+// an unknown or duplicated field is a problem of that object, reported with its path. The JSON
+// of all objects together may not exceed maxBytes.
+func decode(root, overlay string, m resmap.ResMap, maxBytes int64) (*Bundle, error) {
 	b := &Bundle{Root: root, Overlay: overlay}
+	var size int64
 	for _, r := range m.Resources() {
 		data, err := r.MarshalJSON()
 		if err != nil {
 			return nil, &KustomizeError{Overlay: overlay, Err: fmt.Errorf("encode %s %s: %w", r.GetKind(), r.GetName(), err)}
+		}
+		if size += int64(len(data)); size > maxBytes {
+			return nil, &LimitError{File: overlay, What: fmt.Sprintf("the rendered objects up to %s %s take %d bytes", r.GetKind(), r.GetName(), size),
+				Max: maxBytes, Unit: "bytes of rendered objects per overlay", Flag: FlagRenderedBytes}
 		}
 		obj := &unstructured.Unstructured{}
 		if err := obj.UnmarshalJSON(data); err != nil {

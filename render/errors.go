@@ -22,10 +22,43 @@ type RemoteError struct {
 	Field string
 	// Ref is the remote reference.
 	Ref string
+	// Shadowed is set when a local folder has the name of a reference that kustomize reads as a
+	// Git repository all the same.
+	Shadowed bool
 }
 
 func (e *RemoteError) Error() string {
-	return fmt.Sprintf("%s: %s: remote reference %q: remote bases and files are not fetched; vendor them into the repository", e.File, e.Field, e.Ref)
+	msg := fmt.Sprintf("%s: %s: remote reference %q: remote bases and files are not fetched; vendor them into the repository", e.File, e.Field, e.Ref)
+	if e.Shadowed {
+		msg += fmt.Sprintf(" (kustomize reads it as a Git repository although a folder of that name exists here: write \"./%s\" to mean the folder)", e.Ref)
+	}
+	return msg
+}
+
+// RefusedError is a kustomization entry that gitcanary never renders: Helm charts, external
+// plugins, builtin plugins off the allow-list.
+type RefusedError struct {
+	// File is the kustomization file, relative to the repository root.
+	File string
+	// Field is the kustomization field, e.g. transformers[0].
+	Field string
+	// Reason says what is refused and what to do instead.
+	Reason string
+}
+
+func (e *RefusedError) Error() string { return fmt.Sprintf("%s: %s: %s", e.File, e.Field, e.Reason) }
+
+// PanicError is a panic inside kustomize while rendering an overlay, recovered: kustomize
+// panics on some inputs (for example a comma in a name with a namespace set).
+type PanicError struct {
+	// Overlay is the overlay path, relative to the repository root.
+	Overlay string
+	// Value is what kustomize panicked with.
+	Value string
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("kustomize build %s: kustomize failed on this input (recovered panic: %s); nothing of the overlay is applied", e.Overlay, e.Value)
 }
 
 // FileError is a file that could not be read or decoded.

@@ -3,10 +3,13 @@ package render
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"sigs.k8s.io/kustomize/api/provider"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
@@ -16,15 +19,25 @@ var errReadOnly = errors.New("the repository is read-only while rendering")
 // confinedFS is a read-only view of the disk that refuses any path outside root, also when a
 // symlink inside the root points outside it. virtual holds generated files (the kustomization of
 // a plain folder) by absolute path.
+//
+// It is the one way kustomize reads anything, so it is where rendering is bounded and checked:
+// every file read is held to the Limits, and every kustomization file is checked (refChecker)
+// before kustomize sees a byte of it. The first such refusal is kept in refusal: kustomize may
+// word the failed read as a missing file, Build reports the refusal instead.
 type confinedFS struct {
-	root    string // absolute, symlinks resolved
-	disk    filesys.FileSystem
-	virtual map[string][]byte
+	root      string // absolute, symlinks resolved
+	disk      filesys.FileSystem
+	virtual   map[string][]byte
+	limits    Limits
+	read      int64 // bytes read so far
+	nodes     int64 // YAML nodes read so far, aliases expanded
+	refusal   error
+	resources *resmap.Factory // kustomize's parser, to read plugin configurations as it does
 }
 
 var _ filesys.FileSystem = (*confinedFS)(nil)
 
-func newConfinedFS(root string) (*confinedFS, error) {
+func newConfinedFS(root string, limits Limits) (*confinedFS, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("resolve repository root %s: %w", root, err)
@@ -33,7 +46,8 @@ func newConfinedFS(root string) (*confinedFS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve repository root %s: %w", root, err)
 	}
-	return &confinedFS{root: real, disk: filesys.MakeFsOnDisk(), virtual: map[string][]byte{}}, nil
+	return &confinedFS{root: real, disk: filesys.MakeFsOnDisk(), virtual: map[string][]byte{}, limits: limits.withDefaults(),
+		resources: resmap.NewFactory(provider.NewDepProvider().GetResourceFactory())}, nil
 }
 
 // check resolves path (relative paths are relative to the working directory, as on disk) and
@@ -77,15 +91,10 @@ func (f *confinedFS) MkdirAll(string) error               { return errReadOnly }
 func (f *confinedFS) RemoveAll(string) error              { return errReadOnly }
 func (f *confinedFS) WriteFile(string, []byte) error      { return errReadOnly }
 
+// Open is refused: rendering reads whole files through ReadFile, where they are bounded and
+// checked.
 func (f *confinedFS) Open(path string) (filesys.File, error) {
-	p, err := f.check(path)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := f.virtual[p]; ok {
-		return nil, fmt.Errorf("open %s: generated file cannot be opened, read it instead", path)
-	}
-	return f.disk.Open(p)
+	return nil, fmt.Errorf("open %s: files are read whole while rendering", relTo(f.root, path))
 }
 
 func (f *confinedFS) IsDir(path string) bool {
@@ -146,15 +155,76 @@ func (f *confinedFS) Glob(pattern string) ([]string, error) {
 	return out, nil
 }
 
+// ReadFile reads a file inside the root within the Limits; a kustomization file is returned
+// only once its references are checked.
 func (f *confinedFS) ReadFile(path string) ([]byte, error) {
 	p, err := f.check(path)
 	if err != nil {
 		return nil, err
 	}
-	if data, ok := f.virtual[p]; ok {
-		return data, nil
+	data, ok := f.virtual[p]
+	if !ok {
+		if data, err = f.readBounded(p); err != nil {
+			return nil, err
+		}
 	}
-	return f.disk.ReadFile(p)
+	if isKustomizationName(filepath.Base(p)) {
+		if err := f.checkKustomization(p, data); err != nil {
+			return nil, f.refuse(err)
+		}
+	}
+	return data, nil
+}
+
+// readBounded reads a regular file of at most FileBytes and counts it against ReadBytes and,
+// its YAML nodes with aliases expanded, against YAMLNodes.
+func (f *confinedFS) readBounded(p string) ([]byte, error) {
+	rel := relTo(f.root, p)
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, f.refuse(&FileError{File: rel, Err: errors.New("not a regular file")})
+	}
+	if info.Size() > f.limits.FileBytes {
+		return nil, f.refuse(fileLimit(rel, fmt.Sprintf("%d bytes", info.Size()), f.limits.FileBytes))
+	}
+	file, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, f.limits.FileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > f.limits.FileBytes { // it grew since Stat
+		return nil, f.refuse(fileLimit(rel, "more bytes", f.limits.FileBytes))
+	}
+	f.read += int64(len(data))
+	if f.read > f.limits.ReadBytes {
+		return nil, f.refuse(&LimitError{File: rel, What: fmt.Sprintf("with this file the overlay has read %d bytes", f.read),
+			Max: f.limits.ReadBytes, Unit: "bytes read per overlay", Flag: FlagReadBytes})
+	}
+	f.nodes += yamlNodes(data, f.limits.YAMLNodes-f.nodes)
+	if f.nodes > f.limits.YAMLNodes {
+		return nil, f.refuse(&LimitError{File: rel, What: "its YAML documents, aliases expanded",
+			Max: f.limits.YAMLNodes, Unit: "YAML nodes per overlay", Flag: FlagYAMLNodes})
+	}
+	return data, nil
+}
+
+func fileLimit(rel, what string, max int64) *LimitError {
+	return &LimitError{File: rel, What: what, Max: max, Unit: "bytes per file", Flag: FlagFileBytes}
+}
+
+// refuse keeps the first refusal, which Build reports whatever kustomize makes of the failed read.
+func (f *confinedFS) refuse(err error) error {
+	if f.refusal == nil {
+		f.refusal = err
+	}
+	return err
 }
 
 func (f *confinedFS) Walk(path string, walkFn filepath.WalkFunc) error {

@@ -99,8 +99,8 @@ func (l *Ledger) fold(existing []statusEntry, batch []Transition, drops map[stri
 		if n := len(c.phases); n == 0 || c.phases[n-1] != t.Phase {
 			c.phases = append(c.phases, t.Phase)
 		}
-		if len(t.Metrics) > 0 {
-			c.lastMetrics = t.Metrics
+		if len(t.Metrics) > 0 || len(t.Webhooks) > 0 {
+			c.lastMetrics, c.lastWebhooks = t.Metrics, t.Webhooks
 		}
 	}
 	keys := make([]string, 0, len(drops))

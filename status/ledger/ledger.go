@@ -148,6 +148,7 @@ func (l *Ledger) Record(t Transition) error {
 	}
 	t.Events = append([]Event(nil), t.Events...)
 	t.Metrics = append([]MetricResult(nil), t.Metrics...)
+	t.Webhooks = append([]WebhookResult(nil), t.Webhooks...)
 	l.mu.Lock()
 	if len(l.queue) >= l.opts.MaxQueue {
 		l.drops[t.key()]++

@@ -89,7 +89,8 @@ func TestSeveralCanariesShareOneCommit(t *testing.T) {
 	l := newLedger(t, srv, Options{})
 	failed := transition("test", "checkout", "Failed", 0, "Rolling back checkout.test failed checks threshold reached 5")
 	failed.TargetRevision = "ghcr.io/acme/checkout:2.0.0"
-	failed.Metrics = []MetricResult{{Name: "request-success-rate", Value: 55.2, Min: ptr(99)}}
+	failed.Metrics = []MetricResult{{Name: "request-success-rate", Value: 55.2, Min: ptr(99), Verdict: VerdictFailed,
+		Query: "sum(rate(envoy_cluster_upstream_rq{...}[1m]))", Address: "http://prometheus:9090"}}
 	for _, tr := range []Transition{
 		transition("test", "podinfo", "Progressing", 10, "Advance podinfo.test canary weight 10"),
 		failed,
@@ -106,7 +107,9 @@ func TestSeveralCanariesShareOneCommit(t *testing.T) {
 	require.Contains(t, body, "prod/frontend: Progressing (weight 20, source 3f2a1c9)\n")
 	require.Equal(t, []Trailer{
 		{Canary: "test/podinfo", Phase: "Progressing", SourceCommit: "3f2a1c9e5b7d4a1f0c2e3d4b5a6978695a4b3c2d"},
-		{Canary: "test/checkout", Phase: "Failed", SourceCommit: "3f2a1c9e5b7d4a1f0c2e3d4b5a6978695a4b3c2d"},
+		{Canary: "test/checkout", Phase: "Failed", SourceCommit: "3f2a1c9e5b7d4a1f0c2e3d4b5a6978695a4b3c2d",
+			FailedCheck: "request-success-rate 55.2 < min 99", CheckQuery: "sum(rate(envoy_cluster_upstream_rq{...}[1m]))",
+			MetricsServer: "http://prometheus:9090"},
 		{Canary: "prod/frontend", Phase: "Progressing", SourceCommit: "3f2a1c9e5b7d4a1f0c2e3d4b5a6978695a4b3c2d"},
 	}, ParseTrailers(head.Message))
 }

@@ -10,22 +10,27 @@ import (
 )
 
 // Commit message trailers, one block per canary in the commit, in the order of the body lines.
+// The last three are present when the canary's last analysis step had a failed check.
 const (
-	TrailerCanary       = "Canary"
-	TrailerPhase        = "Phase"
-	TrailerSourceCommit = "Source-Commit"
+	TrailerCanary        = "Canary"
+	TrailerPhase         = "Phase"
+	TrailerSourceCommit  = "Source-Commit"
+	TrailerFailedCheck   = "Failed-Check"
+	TrailerCheckQuery    = "Check-Query"
+	TrailerMetricsServer = "Metrics-Server"
 )
 
 // canaryChange is what one commit records for one canary.
 type canaryChange struct {
-	key         string
-	phases      []string // distinct consecutive phases of the transitions, in order
-	transitions int
-	unrecorded  int // transitions refused while the queue was full, now counted in the file
-	status      *Status
-	lastMetrics []MetricResult
-	gates       []Gate // decisions consumed in the commit
-	noFile      bool   // only a decision, for a canary without a status file: none is written
+	key          string
+	phases       []string // distinct consecutive phases of the transitions, in order
+	transitions  int
+	unrecorded   int // transitions refused while the queue was full, now counted in the file
+	status       *Status
+	lastMetrics  []MetricResult
+	lastWebhooks []WebhookResult
+	gates        []Gate // decisions consumed in the commit
+	noFile       bool   // only a decision, for a canary without a status file: none is written
 }
 
 // line is the summary of one canary, such as
@@ -42,8 +47,8 @@ func (c *canaryChange) line() string {
 		details = appendNonEmpty(details, "promoted", s.TargetRevision)
 	case "Failed":
 		details = appendNonEmpty(details, "rolled back", s.TargetRevision)
-		if m := failedMetric(c.lastMetrics); m != "" {
-			details = append(details, m)
+		if desc, _, _ := failedCheck(c.lastMetrics, c.lastWebhooks); desc != "" {
+			details = append(details, desc)
 		}
 	case "Initialized":
 		details = appendNonEmpty(details, "initialized", s.TargetRevision)
@@ -78,25 +83,6 @@ func appendNonEmpty(details []string, verb, what string) []string {
 	return append(details, verb+" "+what)
 }
 
-// failedMetric describes the first failed metric: "request-success-rate 55.2 < min 99".
-func failedMetric(ms []MetricResult) string {
-	for _, m := range ms {
-		switch {
-		case m.Error != "":
-			return m.Name + ": " + m.Error
-		case m.Passed:
-			continue
-		case m.Min != nil && m.Value < *m.Min:
-			return fmt.Sprintf("%s %s < min %s", m.Name, num(m.Value), num(*m.Min))
-		case m.Max != nil && m.Value > *m.Max:
-			return fmt.Sprintf("%s %s > max %s", m.Name, num(m.Value), num(*m.Max))
-		default:
-			return m.Name + " " + num(m.Value) + " failed"
-		}
-	}
-	return ""
-}
-
 func num(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
 
 // commitMessage is the subject, one body line per canary when there are several, and the
@@ -118,6 +104,12 @@ func commitMessage(changes []*canaryChange) string {
 			src = "none"
 		}
 		fmt.Fprintf(&b, "%s: %s\n%s: %s\n%s: %s\n", TrailerCanary, c.key, TrailerPhase, c.status.Phase, TrailerSourceCommit, src)
+		desc, query, address := failedCheck(c.lastMetrics, c.lastWebhooks)
+		for _, kv := range [][2]string{{TrailerFailedCheck, desc}, {TrailerCheckQuery, query}, {TrailerMetricsServer, address}} {
+			if kv[1] != "" {
+				fmt.Fprintf(&b, "%s: %s\n", kv[0], kv[1])
+			}
+		}
 		for _, g := range c.gates {
 			b.WriteString(gateTrailers(g))
 		}
@@ -156,6 +148,9 @@ type Trailer struct {
 	Phase string
 	// SourceCommit, or "none".
 	SourceCommit string
+	// FailedCheck, CheckQuery and MetricsServer describe the failed check of the canary's last
+	// analysis step, if any.
+	FailedCheck, CheckQuery, MetricsServer string
 }
 
 // ParseTrailers reads the canary trailer blocks of a ledger commit message: each Canary trailer
@@ -176,11 +171,24 @@ func ParseTrailers(message string) []Trailer {
 			if len(out) > 0 {
 				out[len(out)-1].Phase = v
 			}
-		case TrailerSourceCommit:
+		case TrailerSourceCommit, TrailerFailedCheck, TrailerCheckQuery, TrailerMetricsServer:
 			if len(out) > 0 {
-				out[len(out)-1].SourceCommit = v
+				out[len(out)-1].set(k, v)
 			}
 		}
 	}
 	return out
+}
+
+func (t *Trailer) set(key, value string) {
+	switch key {
+	case TrailerSourceCommit:
+		t.SourceCommit = value
+	case TrailerFailedCheck:
+		t.FailedCheck = value
+	case TrailerCheckQuery:
+		t.CheckQuery = value
+	case TrailerMetricsServer:
+		t.MetricsServer = value
+	}
 }

@@ -130,6 +130,11 @@ type Entry struct {
 	SourceCommit string `json:"sourceCommit" yaml:"sourceCommit"`
 	// Summary is the canary's line of the commit message.
 	Summary string `json:"summary" yaml:"summary"`
+	// FailedCheck, CheckQuery and MetricsServer are the commit's trailers describing the failed
+	// check of the canary's last analysis step, if any.
+	FailedCheck   string `json:"failedCheck,omitempty" yaml:"failedCheck,omitempty"`
+	CheckQuery    string `json:"checkQuery,omitempty" yaml:"checkQuery,omitempty"`
+	MetricsServer string `json:"metricsServer,omitempty" yaml:"metricsServer,omitempty"`
 }
 
 // History lists the commits whose Canary trailer names key ("<namespace>/<name>"), newest
@@ -140,7 +145,8 @@ func (s *Snapshot) History(key string) ([]Entry, error) {
 		for _, t := range ParseTrailers(c.Message) {
 			if t.Canary == key {
 				out = append(out, Entry{Commit: c.Hash.String(), Time: c.Committer.When, Phase: t.Phase,
-					SourceCommit: t.SourceCommit, Summary: summaryLine(c.Message, key)})
+					SourceCommit: t.SourceCommit, Summary: summaryLine(c.Message, key),
+					FailedCheck: t.FailedCheck, CheckQuery: t.CheckQuery, MetricsServer: t.MetricsServer})
 			}
 		}
 		return nil

@@ -40,6 +40,8 @@ type Status struct {
 	Events []Event `json:"events,omitempty" yaml:"events,omitempty"`
 	// Metrics are the metric results of the last analysis step that reported any.
 	Metrics []MetricResult `json:"metrics,omitempty" yaml:"metrics,omitempty"`
+	// Webhooks are the webhook calls of that analysis step.
+	Webhooks []WebhookResult `json:"webhooks,omitempty" yaml:"webhooks,omitempty"`
 	// UnrecordedTransitions counts transitions the ledger had to refuse because its queue was
 	// full: the history between the recorded events has a gap of that many transitions.
 	UnrecordedTransitions int `json:"unrecordedTransitions,omitempty" yaml:"unrecordedTransitions,omitempty"`
@@ -71,8 +73,9 @@ func (s *Status) apply(t Transition, history int) {
 	if len(s.Events) > history {
 		s.Events = append([]Event(nil), s.Events[len(s.Events)-history:]...)
 	}
-	if len(t.Metrics) > 0 {
+	if len(t.Metrics) > 0 || len(t.Webhooks) > 0 {
 		s.Metrics = sanitized(t.Metrics)
+		s.Webhooks = append([]WebhookResult(nil), t.Webhooks...)
 	}
 }
 

@@ -32,8 +32,10 @@ type Transition struct {
 	// Events emitted with the transition, oldest first.
 	Events []Event
 	// Metrics are the metric results of the analysis step that caused the transition; none
-	// keeps the previous results.
+	// (and no Webhooks) keeps the previous results.
 	Metrics []MetricResult
+	// Webhooks are the webhook calls of that analysis step.
+	Webhooks []WebhookResult
 }
 
 // Event is a Kubernetes event of a Canary as the ledger keeps it.
@@ -58,10 +60,15 @@ type MetricResult struct {
 	Min *float64 `json:"min,omitempty" yaml:"min,omitempty"`
 	// Max is the upper threshold (thresholdRange.max), if any.
 	Max *float64 `json:"max,omitempty" yaml:"max,omitempty"`
-	// Query is the query that was run, when known.
+	// Query is the query that was run, when known (credentials never).
 	Query string `json:"query,omitempty" yaml:"query,omitempty"`
+	// Address is the metrics server the query was sent to, without credentials.
+	Address string `json:"address,omitempty" yaml:"address,omitempty"`
 	// Passed tells whether the value was within the thresholds.
 	Passed bool `json:"passed" yaml:"passed"`
+	// Verdict is Passed, Failed, Skipped (no data under noData Skip) or Held (metrics
+	// unavailable under queryErrors Hold); empty in files written before it existed.
+	Verdict string `json:"verdict,omitempty" yaml:"verdict,omitempty"`
 	// Error is set when the query failed or returned no usable value.
 	Error string `json:"error,omitempty" yaml:"error,omitempty"`
 }

@@ -26,7 +26,8 @@ const statusUsage = `Usage: gitcanary status --repo URL|PATH [--branch B] [-o ta
 
 Reads the status ledger that the controller commits to the status branch and prints one row per
 canary (the columns of 'kubectl get canaries' plus the source commit), or with 'history' the
-ledger commits that recorded one canary, newest first. PATH is a local clone (bare or not); the
+ledger commits that recorded one canary, newest first, followed by the failed check each of
+them recorded (the metric's value and threshold, its query and metrics server). PATH is a local clone (bare or not); the
 branch is read from the local branch or from origin's remote-tracking branch.
 Exit status: 0 ok, 1 failure (unreachable, no such branch, ...), 2 usage error.
 
@@ -171,7 +172,33 @@ func printHistory(w io.Writer, snap *ledger.Snapshot, key, output string) error 
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Commit[:7], e.Time.UTC().Format(time.RFC3339), e.Phase, src, e.Summary)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printFailedChecks(w, entries)
+}
+
+// printFailedChecks lists, under the history table, the failed check each commit recorded:
+// the metric's value against its threshold (or the webhook's answer), its query and server.
+func printFailedChecks(w io.Writer, entries []ledger.Entry) error {
+	var b strings.Builder
+	for _, e := range entries {
+		if e.FailedCheck == "" {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\nFailed checks:\n")
+		}
+		fmt.Fprintf(&b, "  %s  %s\n", e.Commit[:7], e.FailedCheck)
+		if e.CheckQuery != "" {
+			fmt.Fprintf(&b, "           query: %s\n", e.CheckQuery)
+		}
+		if e.MetricsServer != "" {
+			fmt.Fprintf(&b, "           metrics server: %s\n", e.MetricsServer)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func writeYAML(w io.Writer, v any) error {

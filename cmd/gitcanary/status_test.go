@@ -15,6 +15,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+var minRate = 99.0
+
 const (
 	statusUser     = "reader"
 	statusPassword = "status-secret-9876"
@@ -34,7 +36,9 @@ func ledgerServer(t *testing.T) (*gitserver.Server, string) {
 	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	for i, tr := range []ledger.Transition{
 		{Namespace: "test", Name: "podinfo", Phase: "Progressing", Weight: 10, SourceCommit: "3f2a1c9e5b7d", Time: at},
-		{Namespace: "test", Name: "checkout", Phase: "Failed", SourceCommit: "aaaaaaa1111", Time: at.Add(time.Minute)},
+		{Namespace: "test", Name: "checkout", Phase: "Failed", SourceCommit: "aaaaaaa1111", Time: at.Add(time.Minute),
+			Metrics: []ledger.MetricResult{{Name: "request-success-rate", Value: 86.5185, Min: &minRate, Verdict: ledger.VerdictFailed,
+				Query: `sum(rate(envoy_cluster_upstream_rq{envoy_response_code!~"5.*"}[30s]))`, Address: "http://flagger-prometheus:9090"}}},
 		{Namespace: "test", Name: "podinfo", Phase: "Succeeded", SourceCommit: "3f2a1c9e5b7d", TargetRevision: "podinfo:6.0.1",
 			Time: at.Add(2 * time.Minute)},
 	} {
@@ -96,6 +100,16 @@ func TestStatusHistory(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal([]byte(stdout), &entries))
 	require.Len(t, entries, 1)
 	require.Equal(t, "Failed", entries[0].Phase)
+	require.Equal(t, "request-success-rate 86.5185 < min 99", entries[0].FailedCheck)
+
+	// The table shows the failing metric's value, threshold, query and server under the rows.
+	code, stdout, stderr = runCmd(t, "status", "history", "test/checkout", "--repo", srv.RepoPath("config"))
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "request-success-rate 86.5185 < min 99, source aaaaaaa)")
+	require.Contains(t, stdout, "\nFailed checks:\n")
+	require.Regexp(t, `\n  [0-9a-f]{7}  request-success-rate 86.5185 < min 99\n`, stdout)
+	require.Contains(t, stdout, "           query: sum(rate(envoy_cluster_upstream_rq{envoy_response_code!~\"5.*\"}[30s]))\n")
+	require.Contains(t, stdout, "           metrics server: http://flagger-prometheus:9090\n")
 }
 
 func TestStatusFailuresAndUsage(t *testing.T) {

@@ -185,3 +185,11 @@ type Readiness struct {
 	// Retriable is false when the progress deadline passed: waiting longer will not help.
 	Retriable bool
 }
+
+// Routes is how a router sends the traffic: Primary% to the primary and Canary% to the
+// canary, and, when Mirror is set, a copy of every request to the canary whose answer is
+// dropped (Gateway API only).
+type Routes struct {
+	Primary, Canary int
+	Mirror          bool
+}

@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// ErrNoRoutes is returned by Routes when the TrafficSplit routes nothing to either backend.
+// ErrNoRoutes is returned by Routes when the TrafficSplit or HTTPRoute routes nothing to
+// either backend.
 var ErrNoRoutes = errors.New("no routes")
 
 // ErrInvalidWeights is returned by SetRoutes for weights that are negative or do not sum to 100.
@@ -16,11 +17,16 @@ var ErrUnsupportedVersion = errors.New("unsupported TrafficSplit version")
 
 // noRoutesError is ErrNoRoutes with Flagger's wording.
 type noRoutesError struct {
+	kind                              string // TrafficSplit when empty
 	split, namespace, primary, canary string
 }
 
 func (e *noRoutesError) Error() string {
-	return fmt.Sprintf("TrafficSplit %s.%s does not contain routes for %s and %s", e.split, e.namespace, e.primary, e.canary)
+	kind := e.kind
+	if kind == "" {
+		kind = splitKind
+	}
+	return fmt.Sprintf("%s %s.%s does not contain routes for %s and %s", kind, e.split, e.namespace, e.primary, e.canary)
 }
 
 func (e *noRoutesError) Unwrap() error { return ErrNoRoutes }

@@ -27,9 +27,12 @@ var trafficSplitCRD []byte
 
 var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
-// installCRDs installs the TrafficSplit CRD.
+// installCRDs installs the TrafficSplit CRD and Gateway API (installGatewayAPI).
 func (e *Env) installCRDs(ctx context.Context) error {
-	return e.ApplyCRD(ctx, trafficSplitCRD)
+	if err := e.ApplyCRD(ctx, trafficSplitCRD); err != nil {
+		return err
+	}
+	return e.installGatewayAPI(ctx)
 }
 
 // ApplyCRD creates (or updates) the CustomResourceDefinition in the YAML data and waits

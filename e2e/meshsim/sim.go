@@ -21,6 +21,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+	gwclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 )
 
 // SplitGroup is the API group of SMI TrafficSplits.
@@ -57,6 +58,7 @@ type Sim struct {
 	instances map[types.UID]*pod // simulated pods
 	rr        map[string]*atomic.Uint64
 	splitVer  atomic.Pointer[string] // TrafficSplit version watched, once found
+	gw        *gateways              // Gateway API; nil without a Gateway API client
 }
 
 // New returns a Sim that talks to the API server of cfg. Call Start before serving.
@@ -69,7 +71,16 @@ func New(cfg *rest.Config, opts Options) (*Sim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create mesh simulator dynamic client: %w", err)
 	}
-	return newSim(kube, dyn, opts)
+	s, err := newSim(kube, dyn, opts)
+	if err != nil {
+		return nil, err
+	}
+	gw, err := gwclient.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create mesh simulator Gateway API client: %w", err)
+	}
+	s.gw = &gateways{client: gw, disco: kube.Discovery(), log: s.log, every: s.opts.DiscoveryInterval}
+	return s, nil
 }
 
 // newSim builds a Sim over the given clients, with the defaults of opts filled in.
@@ -113,6 +124,9 @@ func (s *Sim) Start(ctx context.Context) {
 	s.synced = []cache.InformerSynced{svcInf.Informer().HasSynced, podInf.Informer().HasSynced}
 	f.Start(ctx.Done())
 	go s.watchSplits(ctx)
+	if s.gw != nil {
+		go s.gw.start(ctx)
+	}
 }
 
 // WaitForSync waits until the Service and Pod caches are synced or ctx is done.
@@ -154,6 +168,15 @@ func (s *Sim) IngressHandler() http.Handler { return http.HandlerFunc(s.serveIng
 func (s *Sim) serveIngress(w http.ResponseWriter, r *http.Request) {
 	h, err := ParseHost(r.Host, s.opts.DefaultNamespace)
 	if err != nil {
+		h = Host{} // not an in-cluster name: only an HTTPRoute's hostnames can route it
+	}
+	if s.gw != nil {
+		if m := bestRule(s.gw.attachedRoutes(), r); m != nil {
+			s.serveRoute(w, r, m.target(s.pickerFor(Split{Namespace: m.route.Namespace, Name: fmt.Sprintf("httproute/%s/%d", m.route.Name, m.rule)}).next))
+			return
+		}
+	}
+	if h.Service == "" {
 		http.Error(w, fmt.Sprintf("no route for host %q", r.Host), http.StatusNotFound)
 		return
 	}

@@ -1,0 +1,147 @@
+//go:build e2e
+
+package router_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gwclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
+	gwinformers "sigs.k8s.io/gateway-api/pkg/client/informers/externalversions"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/e2e/env"
+	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/engine/workload"
+	"github.com/gitcanary/gitcanary/router"
+)
+
+// TestE2EGatewayAPIRouter runs the Gateway API router against a real kube-apiserver with the
+// Gateway API CRDs of the pinned module, reading through a real informer, once per HTTPRoute
+// version. Given podinfo with its primary (6.0.0), a new target revision (6.0.1) and a Gateway
+// of the mesh simulator's class, when the router reconciles, then the HTTPRoute exists, the
+// Gateway accepts it and all traffic reaches the primary; when routes are set to 70/30, then
+// the mesh sends 30 of 100 requests to the canary; when the mirror is on, the canary gets a
+// copy of every request; when the route drifts, the next reconcile repairs it.
+func TestE2EGatewayAPIRouter(t *testing.T) {
+	e := env.Get(t)
+	applyCRDs(t, e)
+	gw, err := gwclient.NewForConfig(e.RESTConfig())
+	require.NoError(t, err)
+	f := gwinformers.NewSharedInformerFactory(gw, 0)
+	stores := map[string]router.HTTPRoutes{
+		v1beta1.GatewayAPIv1:      router.NewHTTPRoutesV1(gw, f.Gateway().V1().HTTPRoutes().Lister()),
+		v1beta1.GatewayAPIv1beta1: router.NewHTTPRoutesV1beta1(gw, f.Gateway().V1beta1().HTTPRoutes().Lister()),
+	}
+	f.Start(t.Context().Done())
+	f.WaitForCacheSync(t.Context().Done())
+
+	for _, version := range []string{v1beta1.GatewayAPIv1, v1beta1.GatewayAPIv1beta1} {
+		t.Run(version, func(t *testing.T) {
+			ctx := t.Context()
+			ns := e.Namespace(t)
+			kube := e.Client()
+			givenGateway(t, gw, ns)
+			c := givenCanary(t, e, ns, "gatewayapi:"+version)
+			c.Spec.Service.Hosts = []string{"podinfo." + ns}
+			c.Spec.Service.GatewayRefs = []v1beta1.GatewayRef{{Name: "envoy"}}
+			c.Spec.Analysis.Mirror = true
+			deployments := workload.New(kube, workload.Options{})
+			services := router.NewKubernetes(kube, deployments, router.KubernetesOptions{})
+			g := router.NewGatewayAPI(stores[version], router.GatewayAPIOptions{})
+			require.NoError(t, deployments.EnsurePrimary(ctx, c))
+			setImage(t, e, ns, "ghcr.io/stefanprodan/podinfo:6.0.1")
+			e.WaitFor(t, 2*time.Minute, "primary available", available(e, ns, "podinfo-primary"))
+			e.WaitFor(t, 2*time.Minute, "target available", available(e, ns, "podinfo"))
+
+			// When the router reconciles, then the HTTPRoute exists, accepted, all on the primary.
+			require.NoError(t, services.Reconcile(ctx, c))
+			require.NoError(t, g.Reconcile(ctx, c))
+			hr, err := gw.GatewayV1().HTTPRoutes(ns).Get(ctx, "podinfo", metav1.GetOptions{})
+			require.NoError(t, err)
+			require.Equal(t, c.UID, metav1.GetControllerOf(hr).UID)
+			requireRoutes(t, e, g, c, engine.Routes{Primary: 100})
+			requireTraffic(t, e, ns, map[string]int{"6.0.0": 100})
+
+			// A second reconcile against the informer's copy writes nothing.
+			rv := hr.ResourceVersion
+			e.WaitFor(t, time.Minute, "accepted route in the cache", func(context.Context) error {
+				cached, err := stores[version].Cached(ns, "podinfo")
+				if err != nil || len(cached.Status.Parents) == 0 {
+					return fmt.Errorf("route not accepted in the cache yet: %v", err)
+				}
+				rv = cached.ResourceVersion
+				return nil
+			})
+			require.NoError(t, g.Reconcile(ctx, c))
+			hr, err = gw.GatewayV1().HTTPRoutes(ns).Get(ctx, "podinfo", metav1.GetOptions{})
+			require.NoError(t, err)
+			require.Equal(t, rv, hr.ResourceVersion, "reconcile of an unchanged route must not write")
+
+			// When routes are set, then they read back and the mesh honours them.
+			require.NoError(t, g.SetRoutes(ctx, c, engine.Routes{Primary: 70, Canary: 30}))
+			requireRoutes(t, e, g, c, engine.Routes{Primary: 70, Canary: 30})
+			requireTraffic(t, e, ns, map[string]int{"6.0.0": 70, "6.0.1": 30})
+
+			// When the mirror is on, then every request also reaches the canary's cluster.
+			require.NoError(t, g.SetRoutes(ctx, c, engine.Routes{Primary: 100, Mirror: true}))
+			requireRoutes(t, e, g, c, engine.Routes{Primary: 100, Mirror: true})
+			requireTraffic(t, e, ns, map[string]int{"6.0.0": 100})
+
+			// When the route drifts, then reconcile rewrites it with everything on the primary.
+			require.NoError(t, g.SetRoutes(ctx, c, engine.Routes{Primary: 50, Canary: 50}))
+			requireRoutes(t, e, g, c, engine.Routes{Primary: 50, Canary: 50})
+			hr, err = gw.GatewayV1().HTTPRoutes(ns).Get(ctx, "podinfo", metav1.GetOptions{})
+			require.NoError(t, err)
+			hr.Spec.Hostnames = []gwv1.Hostname{"elsewhere.example.com"}
+			_, err = gw.GatewayV1().HTTPRoutes(ns).Update(ctx, hr, metav1.UpdateOptions{})
+			require.NoError(t, err)
+			e.WaitFor(t, time.Minute, "drift in the cache", func(context.Context) error {
+				cached, err := stores[version].Cached(ns, "podinfo")
+				if err != nil || len(cached.Spec.Hostnames) == 0 || cached.Spec.Hostnames[0] != "elsewhere.example.com" {
+					return fmt.Errorf("drift not seen yet: %v", err)
+				}
+				return nil
+			})
+			require.NoError(t, g.Reconcile(ctx, c))
+			requireRoutes(t, e, g, c, engine.Routes{Primary: 100})
+			requireTraffic(t, e, ns, map[string]int{"6.0.0": 100})
+		})
+	}
+}
+
+// givenGateway creates the Gateway envoy of the mesh simulator's class in ns.
+func givenGateway(t *testing.T, gw gwclient.Interface, ns string) {
+	t.Helper()
+	g := &gwv1.Gateway{
+		ObjectMeta: metav1.ObjectMeta{Name: "envoy", Namespace: ns},
+		Spec: gwv1.GatewaySpec{
+			GatewayClassName: env.GatewayClassName,
+			Listeners:        []gwv1.Listener{{Name: "http", Protocol: gwv1.HTTPProtocolType, Port: 10000, AllowedRoutes: &gwv1.AllowedRoutes{Namespaces: &gwv1.RouteNamespaces{From: ptr.To(gwv1.NamespacesFromSame)}}}},
+		},
+	}
+	_, err := gw.GatewayV1().Gateways(ns).Create(t.Context(), g, metav1.CreateOptions{})
+	require.NoError(t, err)
+}
+
+// requireRoutes waits until the router reads want back (the informer caught up and the
+// Gateway accepted the route's generation).
+func requireRoutes(t *testing.T, e *env.Env, g *router.GatewayAPI, c *v1beta1.Canary, want engine.Routes) {
+	t.Helper()
+	e.WaitFor(t, time.Minute, fmt.Sprintf("routes %+v", want), func(ctx context.Context) error {
+		got, err := g.Routes(ctx, c)
+		if err != nil {
+			return err
+		}
+		if got != want {
+			return fmt.Errorf("routes read %+v", got)
+		}
+		return nil
+	})
+}

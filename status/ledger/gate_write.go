@@ -128,7 +128,7 @@ func buildDecision(repo *git.Repository, head plumbing.Hash, d Decision, opts De
 		return plumbing.ZeroHash, gf, fmt.Errorf("write gate tree: %w", err)
 	}
 	sig := object.Signature{Name: opts.Author.Name, Email: opts.Author.Email, When: opts.Now()}
-	msg := fmt.Sprintf("%s/%s: %s %s\n", d.Namespace, d.Name, d.Kind, shortSHA(gf.Revision))
+	msg := fmt.Sprintf("%s/%s: %s %s\n", d.Namespace, d.Name, d.Kind, gitsource.ShortSHA(gf.Revision))
 	if d.Note != "" {
 		msg += "\n" + d.Note + "\n"
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/gitsource"
 )
 
 // GatekeeperOptions wire a Gatekeeper. Lookup and SourceCommit are required.
@@ -77,11 +78,11 @@ func (k *Gatekeeper) Check(ctx context.Context, c *v1beta1.Canary, h v1beta1.Can
 	g, ok := k.opts.Lookup(c.Namespace, c.Name, kind)
 	if !ok {
 		return fmt.Errorf("gate %s: no %s decision for %s/%s revision %s on the status branch (%s)",
-			h.Name, kind, c.Namespace, c.Name, shortSHA(src), GatePath(c.Namespace, c.Name, kind))
+			h.Name, kind, c.Namespace, c.Name, gitsource.ShortSHA(src), GatePath(c.Namespace, c.Name, kind))
 	}
 	if !g.Names(src) {
 		return fmt.Errorf("gate %s: the %s decision names revision %s, not %s/%s's current revision %s",
-			h.Name, kind, g.Revision, c.Namespace, c.Name, shortSHA(src))
+			h.Name, kind, g.Revision, c.Namespace, c.Name, gitsource.ShortSHA(src))
 	}
 	k.mu.Lock()
 	k.opened[key] = src
@@ -110,7 +111,7 @@ func decisionEvent(c *v1beta1.Canary, g Gate, src string) string {
 	if g.Kind == GateAbort {
 		verb = "asked"
 	}
-	msg := fmt.Sprintf("%s of %s.%s revision %s %s by %s", what, c.Name, c.Namespace, shortSHA(src), verb, oneLine(g.Decider.String()))
+	msg := fmt.Sprintf("%s of %s.%s revision %s %s by %s", what, c.Name, c.Namespace, gitsource.ShortSHA(src), verb, oneLine(g.Decider.String()))
 	if g.Note != "" {
 		msg += ": " + oneLine(g.Note)
 	}

@@ -53,7 +53,7 @@ func TestE2EGatewayAPIRouter(t *testing.T) {
 			c.Spec.Service.GatewayRefs = []v1beta1.GatewayRef{{Name: "envoy"}}
 			c.Spec.Analysis.Mirror = true
 			deployments := workload.New(kube, workload.Options{})
-			services := router.NewKubernetes(kube, deployments, router.KubernetesOptions{})
+			services := router.NewServices(kube, deployments, router.ServicesOptions{})
 			g := router.NewGatewayAPI(stores[version], router.GatewayAPIOptions{})
 			require.NoError(t, deployments.EnsurePrimary(ctx, c))
 			setImage(t, e, ns, "ghcr.io/stefanprodan/podinfo:6.0.1")

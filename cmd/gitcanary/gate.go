@@ -90,7 +90,7 @@ func runGate(ctx context.Context, name string, kind ledger.GateKind, verb string
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "%s %s/%s revision %s: %s committed to %s as %s\n", verb, d.Namespace, d.Name, gf.Revision,
-		ledger.GatePath(d.Namespace, d.Name, kind), f.branch, shortCommit(commit))
+		ledger.GatePath(d.Namespace, d.Name, kind), f.branch, gitsource.ShortSHA(commit))
 	return exitOK
 }
 
@@ -170,11 +170,4 @@ func readSigningKey(path, passphraseFile string) (git.Signer, error) {
 		return nil, fmt.Errorf("--signing-key %s: %w", path, err)
 	}
 	return s, nil
-}
-
-func shortCommit(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }

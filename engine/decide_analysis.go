@@ -45,9 +45,12 @@ func decideAnalysing(p *plan) {
 		p.st.FailedChecks++
 		return
 	}
-	if c.Strategy() == v1beta1.CanaryStrategy {
+	switch c.Strategy() {
+	case v1beta1.CanaryStrategy:
 		p.advanceCanary(canaryWeight)
-	} else {
+	case v1beta1.ABTestingStrategy:
+		p.advanceABTest()
+	default:
 		p.advanceIterations()
 	}
 }
@@ -144,10 +147,28 @@ func (p *plan) advanceCanary(current int) {
 	}
 }
 
+// advanceABTest is one passing tick of A/B testing (Flagger's runAB): every iteration routes
+// the requests that match analysis.match to the canary (SetRoutes 0/100: the router's
+// matched rule; the others stay on the primary), then, after the confirm-promotion gate, the
+// target is promoted. Validation allows match only for providers that can match requests
+// (Gateway API), so SMI never sees the 0/100 (quirk S10).
+func (p *plan) advanceABTest() {
+	c := p.c
+	n, it := c.Spec.Analysis.Iterations, c.Status.Iterations
+	if n > it {
+		p.setRoutes(0, v1beta1.TotalWeight)
+		p.st.Iterations = it + 1
+		p.info(msgAdvanceIteration(c, it+1, n))
+		return
+	}
+	if p.confirmPromotion() {
+		p.promote()
+	}
+}
+
 // advanceIterations is one passing tick of Blue/Green: count the iterations with traffic on
 // the primary, then (after the confirm-promotion gate) route everything to the canary for one
-// more tick, then promote. A/B testing, which validation rejects for SMI, runs the same way
-// rather than cutting all traffic over to the canary on every iteration (quirk S10).
+// more tick, then promote.
 func (p *plan) advanceIterations() {
 	c := p.c
 	n, it := c.Spec.Analysis.Iterations, c.Status.Iterations

@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -129,5 +131,38 @@ func TestDecideBlueGreen(t *testing.T) {
 		want:   then("Event Warning: Halt podinfo.test advancement error-rate 5.00 > 1"),
 		phase:  v1beta1.CanaryPhaseProgressing,
 		status: counters(0, 1, 2),
+	}})
+}
+
+func TestDecideABTest(t *testing.T) {
+	ab := func(iterations int) *v1beta1.Canary {
+		return seedCanary(t, analysing(v1beta1.CanaryPhaseProgressing, 0, 0), withIterations(iterations), blueGreen(3),
+			func(c *v1beta1.Canary) {
+				c.Spec.Provider = v1beta1.ProviderGatewayAPIv1
+				c.Spec.Analysis.Match = []apiextensionsv1.JSON{{Raw: []byte(`{"headers":{"x-canary":{"exact":"insider"}}}`)}}
+			})
+	}
+	runDecideCases(t, []decideCase{{
+		name:   "the first iteration routes the matched requests to the canary",
+		canary: ab(0),
+		world:  at(0),
+		want: then("Event Normal: Starting canary analysis for podinfo.test",
+			"Event Normal: Pre-rollout check acceptance-test passed",
+			"SetRoutes 0/100", "Event Normal: Advance podinfo.test canary iteration 1/3"),
+		phase:  v1beta1.CanaryPhaseProgressing,
+		status: counters(0, 0, 1),
+	}, {
+		name:   "every iteration keeps them there",
+		canary: ab(1),
+		world:  at(100),
+		want:   then("SetRoutes 0/100", "Event Normal: Advance podinfo.test canary iteration 2/3"),
+		phase:  v1beta1.CanaryPhaseProgressing,
+		status: counters(0, 0, 2),
+	}, {
+		name:   "after the last iteration the canary is promoted without a cut-over",
+		canary: ab(3),
+		world:  at(100),
+		want:   then("Event Normal: Copying podinfo.test template spec to podinfo-primary.test", "Promote"),
+		phase:  v1beta1.CanaryPhasePromoting,
 	}})
 }

@@ -16,17 +16,22 @@ type Options struct {
 	// DefaultProvider is used for canaries without spec.provider (the controller's
 	// -mesh-provider); empty means v1beta1.DefaultProvider, smi:crossover.
 	DefaultProvider string
-	// Logger is passed to the TrafficSplit routers.
+	// Logger is passed to the TrafficSplit and HTTPRoute routers.
 	Logger logr.Logger
+	// HTTPRoutes are the HTTPRoute stores of the Gateway API versions the controller watches,
+	// by version (v1, v1beta1); a canary of a Gateway API provider whose version has no store
+	// fails (the Gateway API CRDs are not installed).
+	HTTPRoutes map[string]HTTPRoutes
 }
 
-// Dispatcher is the engine.Router of a canary: its Services, then the TrafficSplit of the
-// version its provider selects.
+// Dispatcher is the engine.Router of a canary: its Services, then the TrafficSplit or the
+// HTTPRoute of the version its provider selects.
 type Dispatcher struct {
 	services *Services
 	dyn      dynamic.Interface
 	provider string
 	log      logr.Logger
+	gateways map[string]*GatewayAPI
 }
 
 var _ engine.Router = (*Dispatcher)(nil)
@@ -37,11 +42,61 @@ func New(services *Services, dyn dynamic.Interface, opts Options) *Dispatcher {
 	if p == "" {
 		p = v1beta1.DefaultProvider
 	}
-	return &Dispatcher{services: services, dyn: dyn, provider: p, log: opts.Logger}
+	gateways := map[string]*GatewayAPI{}
+	for v, routes := range opts.HTTPRoutes {
+		gateways[v] = NewGatewayAPI(routes, GatewayAPIOptions{Logger: opts.Logger})
+	}
+	return &Dispatcher{services: services, dyn: dyn, provider: p, log: opts.Logger, gateways: gateways}
+}
+
+// mesh is the part of a router that owns the routing object: SMI or GatewayAPI.
+type mesh interface {
+	Reconcile(ctx context.Context, c *v1beta1.Canary) error
+	SetRoutes(ctx context.Context, c *v1beta1.Canary, r engine.Routes) error
+	Routes(ctx context.Context, c *v1beta1.Canary) (engine.Routes, error)
+	Finalize(ctx context.Context, c *v1beta1.Canary) error
+}
+
+// smiMesh adapts SMI, which has no mirroring, to mesh.
+type smiMesh struct{ *SMI }
+
+func (m smiMesh) SetRoutes(ctx context.Context, c *v1beta1.Canary, r engine.Routes) error {
+	return m.SMI.SetRoutes(ctx, c, r.Primary, r.Canary)
+}
+
+func (m smiMesh) Routes(ctx context.Context, c *v1beta1.Canary) (engine.Routes, error) {
+	p, w, err := m.SMI.Routes(ctx, c)
+	return engine.Routes{Primary: p, Canary: w}, err
+}
+
+// router returns the routing object's router for c: the SMI TrafficSplit or the Gateway API
+// HTTPRoute of its provider.
+func (r *Dispatcher) router(c *v1beta1.Canary) (mesh, error) {
+	raw := c.Spec.Provider
+	if raw == "" {
+		raw = r.provider
+	}
+	p, err := v1beta1.ParseProvider(raw)
+	if err != nil {
+		return nil, fmt.Errorf("canary %s: %w", c.EventName(), err)
+	}
+	if p.IsGatewayAPI() {
+		g, ok := r.gateways[p.GatewayAPIVersion]
+		if !ok {
+			return nil, fmt.Errorf("canary %s: provider %s: %w", c.EventName(), p.Raw, ErrGatewayAPIUnavailable)
+		}
+		return g, nil
+	}
+	s, err := NewSMI(r.dyn, p, SMIOptions{Logger: r.log})
+	if err != nil {
+		return nil, err
+	}
+	return smiMesh{s}, nil
 }
 
 // Mesh returns the TrafficSplit router for c: spec.provider, or the default provider, parsed
-// with v1beta1.ParseProvider. Anything but smi:crossover and smi:v1alpha1|2|3[:mesh] is an error.
+// with v1beta1.ParseProvider. Anything but smi:crossover and smi:v1alpha1|2|3[:mesh] is an
+// error (Gateway API canaries are routed by GatewayAPI instead).
 func (r *Dispatcher) Mesh(c *v1beta1.Canary) (*SMI, error) {
 	raw := c.Spec.Provider
 	if raw == "" {
@@ -57,7 +112,7 @@ func (r *Dispatcher) Mesh(c *v1beta1.Canary) (*SMI, error) {
 // Reconcile creates or updates the Services, then the TrafficSplit. An unknown provider fails
 // before anything is written.
 func (r *Dispatcher) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
-	mesh, err := r.Mesh(c)
+	mesh, err := r.router(c)
 	if err != nil {
 		return err
 	}
@@ -67,22 +122,23 @@ func (r *Dispatcher) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
 	return mesh.Reconcile(ctx, c)
 }
 
-// SetRoutes writes the weights into the TrafficSplit.
+// SetRoutes writes the weights into the TrafficSplit or HTTPRoute.
 func (r *Dispatcher) SetRoutes(ctx context.Context, c *v1beta1.Canary, primary, canary int) error {
-	mesh, err := r.Mesh(c)
+	mesh, err := r.router(c)
 	if err != nil {
 		return err
 	}
-	return mesh.SetRoutes(ctx, c, primary, canary)
+	return mesh.SetRoutes(ctx, c, engine.Routes{Primary: primary, Canary: canary})
 }
 
-// Routes reads the weights back from the TrafficSplit.
+// Routes reads the weights back from the TrafficSplit or HTTPRoute.
 func (r *Dispatcher) Routes(ctx context.Context, c *v1beta1.Canary) (primary, canary int, err error) {
-	mesh, err := r.Mesh(c)
+	mesh, err := r.router(c)
 	if err != nil {
 		return 0, 0, err
 	}
-	return mesh.Routes(ctx, c)
+	routes, err := mesh.Routes(ctx, c)
+	return routes.Primary, routes.Canary, err
 }
 
 // Finalize hands the apex Service back to the target; the TrafficSplit goes with garbage
@@ -92,7 +148,7 @@ func (r *Dispatcher) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 	if err := r.services.Finalize(ctx, c); err != nil {
 		return err
 	}
-	mesh, err := r.Mesh(c)
+	mesh, err := r.router(c)
 	if err != nil {
 		return nil
 	}

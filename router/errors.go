@@ -12,6 +12,10 @@ var ErrNoRoutes = errors.New("no routes")
 // ErrInvalidWeights is returned by SetRoutes for weights that are negative or do not sum to 100.
 var ErrInvalidWeights = errors.New("invalid weights")
 
+// ErrGatewayAPIUnavailable is returned for a Gateway API canary when the controller watches no
+// HTTPRoutes of its version (the Gateway API CRDs were not installed when it started).
+var ErrGatewayAPIUnavailable = errors.New("the cluster serves no Gateway API HTTPRoutes of this version (install the Gateway API CRDs and restart the controller)")
+
 // ErrUnsupportedVersion is returned by NewSMI for a TrafficSplit version it cannot write.
 var ErrUnsupportedVersion = errors.New("unsupported TrafficSplit version")
 

@@ -12,7 +12,10 @@
 //     one fake node (kwok-node-0, no taints) that kwok keeps Ready and whose pods become
 //     Running and Ready at once. Every wait polls with a deadline and fails fast, with the
 //     log tail, when a process it depends on exits;
-//   - the TrafficSplit CRD (split.smi-spec.io v1alpha1–v1alpha3), as the mesh would install it;
+//   - the TrafficSplit CRD (split.smi-spec.io v1alpha1–v1alpha3), as the mesh would install it,
+//     and the standard-channel Gateway API CRDs (GatewayClasses, Gateways, HTTPRoutes,
+//     ReferenceGrants) of the sigs.k8s.io/gateway-api version pinned in go.mod, read from the
+//     module cache, with the GatewayClass "meshsim" that the mesh simulator implements;
 //   - in this process: the mesh simulator (meshsim.Sim: the seed's envoy.test:10000 ingress
 //     and the podinfo backends, with Envoy metrics that Prometheus scrapes every second), the
 //     load tester (loadtester.Server, the seed's http://flagger-loadtester.test/) and the

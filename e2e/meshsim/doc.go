@@ -32,8 +32,18 @@
 //     direct in-cluster call does. Loopback addresses pass through unchanged. Programs that
 //     honour HTTP_PROXY (curl, Go's net/http) reach the seed's host names through it.
 //
+// It also implements Gateway API for GatewayClasses of controllerName gitcanary.io/meshsim
+// (ControllerName): it accepts such GatewayClasses and Gateways and the parents of HTTPRoutes
+// attached to them (Accepted and ResolvedRefs at the route's generation), and its ingress
+// routes by those HTTPRoutes before any TrafficSplit: hostnames, path, method, header and query
+// matches with Gateway API's precedence, backend weights (smooth weighted round robin per
+// rule), RequestMirror filters (a copy of the request, answer dropped) and the Set-Cookie
+// headers of ResponseHeaderModifier filters. Requests routed by an HTTPRoute are recorded
+// under the Envoy cluster names of Envoy-based gateways, <namespace>_<service>_<port>.
+//
 // It deliberately does not do: HTTPS or CONNECT to in-cluster names, header matches or
-// mirroring (SMI has neither), real pod networking, or anything but HTTP/1.1. TrafficSplits
+// mirroring for TrafficSplits (SMI has neither), other route kinds or filters, listener
+// checks, real pod networking, or anything but HTTP/1.1. TrafficSplits
 // are watched at the preferred served version of split.smi-spec.io: with the CRD's "None"
 // conversion every object of every version is visible there, and weights are parsed whether
 // they are strings (v1alpha1 Quantity) or integers (v1alpha2/3).

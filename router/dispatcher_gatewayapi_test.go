@@ -1,0 +1,48 @@
+package router
+
+import (
+	"testing"
+
+	"github.com/go-logr/logr/testr"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine/workload"
+)
+
+// TestDispatcherGatewayAPI checks that a Gateway API canary is routed by the HTTPRoute of its
+// version after its Services, and that a version the controller does not watch fails before
+// anything is written.
+func TestDispatcherGatewayAPI(t *testing.T) {
+	for _, version := range gatewayVersions {
+		t.Run(version, func(t *testing.T) {
+			gw := newGWFixture(t, version)
+			kube := fake.NewClientset(newTarget())
+			services := NewServices(kube, workload.New(kube, workload.Options{}), ServicesOptions{Logger: testr.New(t)})
+			d := New(services, newSplitClient(), Options{HTTPRoutes: map[string]HTTPRoutes{version: gw.routes}})
+			c := gatewayCanary(version)
+			ctx := t.Context()
+
+			require.NoError(t, d.Reconcile(ctx, c))
+			_, err := kube.CoreV1().Services(ns).Get(ctx, "podinfo-canary", metav1.GetOptions{})
+			require.NoError(t, err)
+			require.Equal(t, wantBackends(100, 0), gw.route(t).Spec.Rules[0].BackendRefs)
+			require.NoError(t, d.SetRoutes(ctx, c, 60, 40))
+			p, w, err := d.Routes(ctx, c)
+			require.NoError(t, err)
+			require.Equal(t, [2]int{60, 40}, [2]int{p, w})
+			require.NoError(t, d.Finalize(ctx, c))
+
+			other := v1beta1.GatewayAPIv1beta1
+			if version == other {
+				other = v1beta1.GatewayAPIv1
+			}
+			c = gatewayCanary(other)
+			err = d.Reconcile(ctx, c)
+			require.ErrorIs(t, err, ErrGatewayAPIUnavailable)
+			require.ErrorContains(t, err, "canary podinfo.test: provider gatewayapi:"+other)
+		})
+	}
+}

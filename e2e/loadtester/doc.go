@@ -16,6 +16,9 @@
 //     <name>.<namespace> (rollback.<name>.<namespace>), closed until opened.
 //   - GET /healthz → 200 OK.
 //
+// Server.Calls returns the requests it answered (path, payload, status) so that tests can check
+// which webhook was called in which phase.
+//
 // Commands run with the environment given in Options (the e2e harness passes HTTP_PROXY
 // pointing at the cluster DNS proxy, and a PATH with hey and kubectl), in their own process
 // group that is killed on timeout, on Close, and — through Pdeathsig — when the process that

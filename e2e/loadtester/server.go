@@ -1,6 +1,7 @@
 package loadtester
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,7 +52,22 @@ type Server struct {
 	mu      sync.Mutex
 	gates   map[string]bool
 	running map[string]bool // dedup keys of running cmd tasks
+	calls   []Call          // the last maxCalls requests, oldest first
 }
+
+// Call is one request the load tester answered, kept for tests (Flagger's load tester keeps
+// none): the path, the Flagger payload when the body was one, and the status answered.
+type Call struct {
+	Path    string
+	Payload Payload
+	Status  int
+}
+
+// maxCalls bounds the calls kept, and maxCallPayload the body whose payload a call keeps.
+const (
+	maxCalls       = 2000
+	maxCallPayload = 16 << 10
+)
 
 // New returns a Server; call Close to stop its background commands.
 func New(opts Options) *Server {
@@ -79,8 +95,45 @@ func New(opts Options) *Server {
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. Every request is kept as a Call.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload))
+	if err != nil {
+		text(w, http.StatusBadRequest, "error reading payload: "+err.Error())
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var p Payload
+	if len(body) <= maxCallPayload {
+		_ = json.Unmarshal(body, &p)
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.calls) == maxCalls {
+		s.calls = s.calls[1:]
+	}
+	s.calls = append(s.calls, Call{Path: r.URL.Path, Payload: p, Status: rec.status})
+}
+
+// Calls returns the requests answered so far (the last 2,000), oldest first.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// statusRecorder remembers the status written through it.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
 
 // Close kills running commands and waits for them to end.
 func (s *Server) Close() {

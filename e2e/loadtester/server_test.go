@@ -137,6 +137,13 @@ func TestGates(t *testing.T) {
 			require.Equal(t, st.wantBody, rec.Body.String(), "step %d %s", i, st.path)
 		}
 	}
+
+	// Every request is kept, with its payload and the status answered.
+	calls := s.Calls()
+	require.Len(t, calls, len(steps))
+	require.Equal(t, Call{Path: "/gate/approve", Status: 200}, calls[1])
+	require.Equal(t, Call{Path: "/gate/open", Payload: Payload{Name: "podinfo", Namespace: "test", Phase: "Progressing"}, Status: 202}, calls[5])
+	require.Equal(t, Call{Path: "/nope", Status: 404}, calls[len(calls)-1])
 }
 
 // Commands are looked up in the PATH of their own environment, as the harness puts kubectl

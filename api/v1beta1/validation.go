@@ -113,12 +113,3 @@ func TemplateFuncNames() []string {
 	}
 	return names
 }
-
-// validateQueryTemplate checks that a query parses as a Go text/template using only the
-// template functions.
-func validateQueryTemplate(q string, path *field.Path) field.ErrorList {
-	if _, err := template.New("query").Funcs(templateFuncs).Option("missingkey=error").Parse(q); err != nil {
-		return field.ErrorList{field.Invalid(path, "<query>", fmt.Sprintf("does not parse as a template: %v", err))}
-	}
-	return nil
-}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -208,12 +209,26 @@ func validateWebhook(h *CanaryWebhook, path *field.Path) field.ErrorList {
 	} else {
 		errs = append(errs, validateURL(h.URL, path.Child("url"))...)
 	}
-	errs = append(errs, validateDuration(h.Timeout, path.Child("timeout"))...)
-	if h.Retries < 0 {
+	if terrs := validateDuration(h.Timeout, path.Child("timeout")); len(terrs) > 0 {
+		errs = append(errs, terrs...)
+	} else if h.TimeoutDuration() > MaxWebhookTimeout {
+		errs = append(errs, field.Invalid(path.Child("timeout"), h.Timeout, fmt.Sprintf("must be at most %s", MaxWebhookTimeout)))
+	}
+	switch {
+	case h.Retries < 0:
 		errs = append(errs, field.Invalid(path.Child("retries"), h.Retries, "must not be negative"))
+	case h.Retries > MaxWebhookRetries:
+		errs = append(errs, field.Invalid(path.Child("retries"), h.Retries, fmt.Sprintf("must be at most %d", MaxWebhookRetries)))
 	}
 	return errs
 }
+
+// Bounds of a webhook's attempts: one analysis tick waits for them, so they bound how long a
+// canary can hold a worker (at most (MaxWebhookRetries+1)·MaxWebhookTimeout plus the backoff).
+const (
+	MaxWebhookRetries = 10
+	MaxWebhookTimeout = 5 * time.Minute
+)
 
 func validateAlert(a *CanaryAlert, path *field.Path) field.ErrorList {
 	var errs field.ErrorList

@@ -23,4 +23,8 @@ var (
 	// ErrIncompleteCredentials: the template's Secret has no token and not both username and
 	// password.
 	ErrIncompleteCredentials = errors.New("credentials does not contain a username/password")
+	// ErrQueryTooLong: a rendered query exceeds MaxQueryBytes.
+	ErrQueryTooLong = errors.New("rendered query too long")
+	// ErrAnswerTooLarge: the metrics server's answer exceeds MaxAnswerBytes.
+	ErrAnswerTooLarge = errors.New("metrics server answer too large")
 )

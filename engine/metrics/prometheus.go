@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/gitcanary/gitcanary/internal/outbound"
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
@@ -41,29 +43,50 @@ func parseAddress(address string) error {
 	return nil
 }
 
-// query runs one instant query and reduces its result to a number (reference §7.3).
+// MaxAnswerBytes bounds the answer of a metrics server: an instant query reduced to one number
+// needs far less.
+const MaxAnswerBytes = 4 << 20
+
+// query runs one instant query and reduces its result to a number (reference §7.3). Redirects
+// to another host are refused (the request carries the template's credentials), the answer is
+// read up to MaxAnswerBytes, and errors show neither the address's path nor the credentials.
 func (q *Querier) query(ctx context.Context, ep endpoint, query string) (float64, error) {
 	base := q.plain
 	if ep.insecure {
 		base = q.insecure
 	}
 	rt := &transport{base: base, ep: ep}
-	c, err := api.NewClient(api.Config{Address: ep.address, RoundTripper: rt})
+	c, err := api.NewClient(api.Config{Address: ep.address, Client: &http.Client{Transport: rt, CheckRedirect: outbound.CheckRedirect}})
 	if err != nil {
-		return 0, fmt.Errorf("build Prometheus client for %s: %w", ep.address, err)
+		return 0, outbound.Redact(fmt.Errorf("build Prometheus client: %w", err), ep.secrets()...)
 	}
 	ctx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
 	defer cancel()
 	v, _, _, err := promv1.NewAPI(c).Query(ctx, collapse(query), time.Time{})
 	if err != nil {
 		err = rt.explain(err)
-		if rt.code >= http.StatusInternalServerError || (rt.code == 0 && !misconfigured(err)) {
-			// A server error, or no answer at all (refused, unreachable, timed out).
+		// A server error, or no answer at all (refused, unreachable, timed out).
+		down := rt.code >= http.StatusInternalServerError || (rt.code == 0 && !misconfigured(err) && !errors.Is(err, outbound.ErrCrossHostRedirect))
+		err = outbound.Redact(err, ep.secrets()...)
+		if down {
 			err = unavailableError{err}
 		}
 		return 0, err
 	}
 	return value(v)
+}
+
+// secrets returns the credentials of an endpoint that may come back in an error: the token,
+// the password, the basic-auth header value and the values of the template's headers.
+func (ep endpoint) secrets() []string {
+	out := []string{ep.token, ep.password}
+	if ep.username != "" || ep.password != "" {
+		out = append(out, base64.StdEncoding.EncodeToString([]byte(ep.username+":"+ep.password)))
+	}
+	for _, vs := range ep.headers {
+		out = append(out, vs...)
+	}
+	return out
 }
 
 // unavailableError marks a query whose backend did not answer usefully; its text is the
@@ -151,6 +174,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil {
 		t.code, t.status = resp.StatusCode, resp.Status
+		outbound.LimitBody(resp, MaxAnswerBytes)
 	}
 	return resp, err
 }

@@ -67,7 +67,7 @@ func (q *Querier) Query(ctx context.Context, c *v1beta1.Canary, m v1beta1.Canary
 
 func (q *Querier) queryBuiltin(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (engine.MetricSample, error) {
 	tmpl, _ := BuiltinQuery(c, m.Name)
-	query, err := Render(tmpl, c, m)
+	query, err := Render(ctx, tmpl, c, m)
 	if err != nil {
 		// Flagger's observers word it "rendering query failed: …".
 		return engine.MetricSample{}, fail(engine.MetricRenderError, fmt.Errorf("rendering query failed: %w", err))
@@ -93,7 +93,7 @@ func (q *Querier) queryBuiltin(ctx context.Context, c *v1beta1.Canary, m v1beta1
 // guardTraffic is the minRequests guard of a built-in metric: fewer requests served by the
 // canary in the metric's interval than minRequests is no data (MetricNoData).
 func (q *Querier) guardTraffic(ctx context.Context, c *v1beta1.Canary, m v1beta1.CanaryMetric) (engine.MetricSample, error) {
-	query, err := Render(RequestCountQuery(c), c, m)
+	query, err := Render(ctx, RequestCountQuery(c), c, m)
 	if err != nil {
 		return engine.MetricSample{}, fail(engine.MetricRenderError, fmt.Errorf("render request count of %s: %w", m.Name, err))
 	}
@@ -147,7 +147,7 @@ func (q *Querier) queryTemplate(ctx context.Context, c *v1beta1.Canary, m v1beta
 	if err != nil {
 		return s, err
 	}
-	query, err := Render(t.Spec.Query, c, m)
+	query, err := Render(ctx, t.Spec.Query, c, m)
 	if err != nil {
 		return s, fail(engine.MetricRenderError, err)
 	}

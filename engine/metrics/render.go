@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"strings"
 	"text/template"
@@ -21,17 +23,43 @@ import (
 //	variables  the metric's templateVariables, used as {{ variables.key }}
 //
 // The template runs with missingkey=error, so an unknown variable key is an error, as is an
-// unknown function or a syntax error.
-func Render(query string, c *v1beta1.Canary, m v1beta1.CanaryMetric) (string, error) {
+// unknown function or a syntax error. The language is restricted to text and these functions
+// (v1beta1.CheckQueryTemplate: no loops, conditions, pipelines or template calls), the rendered
+// query may not exceed MaxQueryBytes, and rendering stops when ctx is done.
+func Render(ctx context.Context, query string, c *v1beta1.Canary, m v1beta1.CanaryMetric) (string, error) {
 	t, err := template.New(m.Name).Option("missingkey=error").Funcs(templateFuncs(c, m)).Parse(query)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, nil); err != nil {
+	if err := v1beta1.CheckQueryTemplate(t); err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	w := &boundedWriter{ctx: ctx, max: MaxQueryBytes}
+	if err := t.Execute(w, nil); err != nil {
+		return "", err
+	}
+	return w.b.String(), nil
+}
+
+// MaxQueryBytes bounds a rendered query. Real PromQL queries are well under a kilobyte; the
+// bound keeps a template that repeats a large variable from building a huge request.
+const MaxQueryBytes = 64 << 10
+
+// boundedWriter collects a rendered query, failing once it exceeds max bytes or ctx is done.
+type boundedWriter struct {
+	ctx context.Context
+	max int
+	b   strings.Builder
+}
+
+func (w *boundedWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("render query: %w", err)
+	}
+	if w.b.Len()+len(p) > w.max {
+		return 0, fmt.Errorf("%w: over %d bytes", ErrQueryTooLong, w.max)
+	}
+	return w.b.Write(p)
 }
 
 func templateFuncs(c *v1beta1.Canary, m v1beta1.CanaryMetric) template.FuncMap {

@@ -1,8 +1,10 @@
 package metrics
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
@@ -200,6 +202,13 @@ func TestQueryTemplateInsecureSkipVerify(t *testing.T) {
 	require.Equal(t, 4.0, got.Value)
 }
 
+func TestRenderStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := Render(ctx, "{{ namespace }}", newCanary(), v1beta1.CanaryMetric{})
+	require.ErrorIs(t, err, context.Canceled)
+}
+
 func TestRender(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -234,12 +243,18 @@ func TestRender(t *testing.T) {
 			want:   "1-two",
 		},
 		{name: "missing variable without any variables", canary: newCanary(), query: "{{ variables.a }}", wantErr: `map has no entry for key "a"`},
-		{name: "data access", canary: newCanary(), query: "{{ .Name }}", wantErr: "nil data"},
+		{name: "data access", canary: newCanary(), query: "{{ .Name }}", wantErr: "not allowed in a query"},
 		{name: "syntax error", canary: newCanary(), query: "{{ name ", wantErr: "unclosed action"},
+		{name: "loop", canary: newCanary(), query: "{{ range 1000000000000 }}x{{ end }}", wantErr: "range is not allowed in a query"},
+		{name: "builtin function", canary: newCanary(), query: `{{ printf "%0999999999d" 1 }}`, wantErr: "not allowed in a query"},
+		{name: "rendered query too long", canary: newCanary(),
+			metric:  v1beta1.CanaryMetric{TemplateVariables: map[string]string{"big": strings.Repeat("x", 40<<10)}},
+			query:   "{{ variables.big }}{{ variables.big }}",
+			wantErr: "rendered query too long: over 65536 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Render(tt.query, tt.canary, tt.metric)
+			got, err := Render(t.Context(), tt.query, tt.canary, tt.metric)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/internal/outbound"
 	"github.com/go-logr/logr"
 )
 
@@ -75,7 +76,7 @@ func New(providers Providers, secrets Secrets, opts Options) *Dispatcher {
 		secrets:   secrets,
 		opts:      opts,
 		global:    globalDestination(opts),
-		client:    &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		client:    &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), CheckRedirect: outbound.CheckRedirect},
 	}
 }
 

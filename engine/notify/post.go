@@ -9,14 +9,22 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/gitcanary/gitcanary/internal/outbound"
 )
 
 // maxBody bounds how much of an error answer is kept.
 const maxBody = 64 << 10
 
 // post sends a message to a destination. Any 2xx answer passes; another status is the error
-// "sending notification bad response <code>: <body>".
+// "sending notification bad response <code>: <body>". The destination's address, token and
+// proxy are credentials (for Slack the URL is): errors show only their scheme and host.
 func (d *Dispatcher) post(ctx context.Context, dest destination, m message) error {
+	secrets := append([]string{dest.address, dest.token, dest.proxy}, outbound.URLParts(dest.address)...)
+	return outbound.Redact(d.send(ctx, dest, m), append(secrets, outbound.URLParts(dest.proxy)...)...)
+}
+
+func (d *Dispatcher) send(ctx context.Context, dest destination, m message) error {
 	address, body, err := render(dest, m)
 	if err != nil {
 		return err
@@ -60,9 +68,9 @@ func (d *Dispatcher) httpClient(proxy string) (*http.Client, func(), error) {
 	}
 	u, err := url.Parse(proxy)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse proxy URL %q: %w", proxy, err)
+		return nil, nil, fmt.Errorf("parse proxy URL: %w", err)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyURL(u)
-	return &http.Client{Transport: tr}, tr.CloseIdleConnections, nil
+	return &http.Client{Transport: tr, CheckRedirect: outbound.CheckRedirect}, tr.CloseIdleConnections, nil
 }

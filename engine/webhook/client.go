@@ -16,6 +16,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/internal/outbound"
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
 )
@@ -71,7 +72,9 @@ func New(opts Options) *Client {
 	plain := http.DefaultTransport.(*http.Transport).Clone()
 	insecure := plain.Clone()
 	insecure.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // disableTLS asked for it
-	return &Client{opts: opts, plain: &http.Client{Transport: plain}, insecure: &http.Client{Transport: insecure}}
+	return &Client{opts: opts,
+		plain:    &http.Client{Transport: plain, CheckRedirect: outbound.CheckRedirect},
+		insecure: &http.Client{Transport: insecure, CheckRedirect: outbound.CheckRedirect}}
 }
 
 // Call POSTs the Flagger payload of the canary in the given phase to the hook and returns nil
@@ -142,12 +145,13 @@ func (c *Client) attempt(ctx context.Context, hc *http.Client, h v1beta1.CanaryW
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
-		return false, fmt.Errorf("build request to webhook %s: %w", h.Name, err)
+		return false, outbound.Redact(fmt.Errorf("build request to webhook %s: %w", h.Name, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return retriableTransport(err), err
+		// The URL may hold a token in its path or query: errors show its scheme and host only.
+		return retriableTransport(err), outbound.Redact(err)
 	}
 	defer resp.Body.Close()
 	b, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -157,15 +161,17 @@ func (c *Client) attempt(ctx context.Context, hc *http.Client, h v1beta1.CanaryW
 	if readErr != nil {
 		return true, fmt.Errorf("read answer of webhook %s: %w", h.Name, readErr)
 	}
-	se := &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(b))}
+	// The body is the hook's word (Flagger shows it in events); a hook that echoes its URL does
+	// not get the URL's path, query or credentials shown.
+	se := &StatusError{Code: resp.StatusCode, Body: outbound.Scrub(strings.TrimSpace(string(b)), outbound.URLParts(h.URL)...)}
 	return se.retriable(), se
 }
 
 // retriableTransport reports whether a transport error may pass on another attempt: not when
-// the URL or the server's certificate is wrong.
+// the URL or the server's certificate is wrong, nor when the hook redirects to another host.
 func retriableTransport(err error) bool {
 	var cert *tls.CertificateVerificationError
-	if errors.As(err, &cert) {
+	if errors.As(err, &cert) || errors.Is(err, outbound.ErrCrossHostRedirect) {
 		return false
 	}
 	return !strings.Contains(err.Error(), "unsupported protocol scheme")

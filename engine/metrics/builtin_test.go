@@ -26,13 +26,13 @@ func TestBuiltinQueriesByProvider(t *testing.T) {
 			q, ok := BuiltinQuery(c, tt.metric)
 			require.True(t, ok)
 			m := v1beta1.CanaryMetric{Name: tt.metric, Interval: "1m"}
-			got, err := Render(q, c, m)
+			got, err := Render(t.Context(), q, c, m)
 			require.NoError(t, err)
 			require.Equal(t, tt.want, got)
 		})
 	}
 	c := newCanary(func(c *v1beta1.Canary) { c.Spec.Provider = "gatewayapi:v1" })
-	got, err := Render(RequestCountQuery(c), c, v1beta1.CanaryMetric{Name: "x", Interval: "30s"})
+	got, err := Render(t.Context(), RequestCountQuery(c), c, v1beta1.CanaryMetric{Name: "x", Interval: "30s"})
 	require.NoError(t, err)
 	require.Equal(t, `sum(increase(envoy_cluster_upstream_rq{envoy_cluster_name=~"test_podinfo-canary_[0-9a-zA-Z-]+"}[30s]))`, got)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +70,9 @@ func (f *Fetcher) rewrite(c *object.Commit, dir string) error {
 	if err != nil {
 		return err
 	}
+	if err := f.dropLeavingLinks(tmp); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
@@ -113,6 +117,43 @@ func (f *Fetcher) update(prev, c *object.Commit, dir string) error {
 			return err
 		}
 		if err := f.writeFile(dir, ch.To.Name, file); err != nil {
+			return err
+		}
+	}
+	// A link that did not change may leave through one that did: check them all.
+	return f.dropLeavingLinks(dir)
+}
+
+// dropLeavingLinks resolves every symbolic link below dir for real and removes, with a log
+// line, each that resolves outside dir. writeSymlink's check of a link's text cannot see a
+// chain: "up" -> "../.." inside a/b is harmless, but "x" -> "a/b/up/../../.." then leaves,
+// though its text joined to its folder stays inside. Links that do not resolve (dangling, a
+// loop) are kept: reading through them fails, and the next checkout checks them again.
+func (f *Fetcher) dropLeavingLinks(dir string) error {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	var leaving []string
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.Type()&fs.ModeSymlink == 0 {
+			return err
+		}
+		resolved, rerr := filepath.EvalSymlinks(p)
+		if rerr == nil && resolved != root && !strings.HasPrefix(resolved, root+string(filepath.Separator)) {
+			leaving = append(leaving, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Remove after the walk: removing one link can change where another resolves, but only
+	// from outside to dangling, never to outside.
+	for _, p := range leaving {
+		rel, _ := filepath.Rel(dir, p)
+		f.log.Info("skipped symbolic link that leaves the repository", "path", filepath.ToSlash(rel))
+		if err := os.Remove(p); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package gitsource
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/memory"
+	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -176,4 +178,73 @@ func TestWithin(t *testing.T) {
 			require.Equal(t, filepath.FromSlash(tt.want), got)
 		})
 	}
+}
+
+// TestCheckoutDropsLinkChainsThatLeave: each link below looks inside the checkout when its text
+// is joined to its folder, but resolves outside through another link.
+func TestCheckoutDropsLinkChainsThatLeave(t *testing.T) {
+	b := treeBuilder{t: t, st: memory.NewStorage()}
+	c := b.commit(map[string]entry{
+		"deep/a/b/file": {filemode.Regular, "f"},
+		"deep/a/b/up":   {filemode.Symlink, "../.."},                // resolves to deep/
+		"escape":        {filemode.Symlink, "deep/a/b/up/../../.."}, // lexically deep/, really the checkout's parent's parent
+		"self":          {filemode.Symlink, "."},                    // the checkout itself: fine
+		"parent":        {filemode.Symlink, "self/.."},              // lexically the checkout, really its parent
+		"via":           {filemode.Symlink, "parent"},               // a link to a link that leaves
+		"loop":          {filemode.Symlink, "loop"},                 // never resolves: harmless
+		"ok":            {filemode.Symlink, "deep/a/b/up/a/b/file"}, // through a link, and inside
+	})
+	logs := &captured{}
+	f := &Fetcher{opts: FetcherOptions{CacheDir: t.TempDir()}, log: logs.logger()}
+	dir := filepath.Join(f.opts.CacheDir, treeDir)
+	require.NoError(t, f.rewrite(c, dir))
+	got := listing(t, dir)
+	for _, gone := range []string{"escape", "parent", "via"} {
+		require.NotContains(t, got, gone, "%s resolves outside the checkout", gone)
+	}
+	require.Equal(t, "link deep/a/b/up/a/b/file", got["ok"])
+	require.Equal(t, "link .", got["self"])
+	requireNoLinkLeaves(t, dir)
+	require.Contains(t, logs.text(), `"path"="escape"`)
+}
+
+// TestUpdateDropsLinksThatLeaveThroughAChangedLink: a link that stayed inside leaves once
+// another link it goes through changes; the update must catch it although the link itself did
+// not change.
+func TestUpdateDropsLinksThatLeaveThroughAChangedLink(t *testing.T) {
+	b := treeBuilder{t: t, st: memory.NewStorage()}
+	before := b.commit(map[string]entry{
+		"sub/file": {filemode.Regular, "f"},
+		"x":        {filemode.Symlink, "sub/.."},
+	})
+	after := b.commit(map[string]entry{
+		"sub": {filemode.Symlink, "."},
+		"x":   {filemode.Symlink, "sub/.."},
+	})
+	f := &Fetcher{opts: FetcherOptions{CacheDir: t.TempDir()}, log: logr.Discard()}
+	dir := filepath.Join(f.opts.CacheDir, treeDir)
+	require.NoError(t, f.rewrite(before, dir))
+	require.Equal(t, "link sub/..", listing(t, dir)["x"], "x resolves to the checkout itself")
+	require.NoError(t, f.update(before, after, dir))
+	require.NotContains(t, listing(t, dir), "x")
+	requireNoLinkLeaves(t, dir)
+}
+
+// requireNoLinkLeaves resolves every link of the checkout for real.
+func requireNoLinkLeaves(t *testing.T, dir string) {
+	t.Helper()
+	root, err := filepath.EvalSymlinks(dir)
+	require.NoError(t, err)
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		resolved, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil // dangling or a loop: reads fail, nothing leaves
+		}
+		require.True(t, resolved == root || strings.HasPrefix(resolved, root+string(filepath.Separator)), "%s resolves to %s", p, resolved)
+		return nil
+	}))
 }

@@ -23,20 +23,23 @@ func init() {
 
 const statusUsage = `Usage: gitcanary status --repo URL|PATH [--branch B] [-o table|yaml] [--auth-dir DIR]
        gitcanary status history NAMESPACE/NAME --repo URL|PATH [--branch B] [-o table|yaml] [--auth-dir DIR]
+       gitcanary status serve --repo URL|PATH [--listen ADDR] [--refresh D] [--branch B] [--auth-dir DIR]
 
 Reads the status ledger that the controller commits to the status branch and prints one row per
 canary (the columns of 'kubectl get canaries' plus the source commit), or with 'history' the
 ledger commits that recorded one canary, newest first, followed by the failed check each of
-them recorded (the metric's value and threshold, its query and metrics server). PATH is a local clone (bare or not); the
-branch is read from the local branch or from origin's remote-tracking branch.
+them recorded (the metric's value and threshold, its query and metrics server), or with 'serve'
+serves the status page (canaries, timelines of weight and metrics, checks, events, gates) on
+ADDR until interrupted, reading the branch again at most every --refresh. PATH is a local clone
+(bare or not); the branch is read from the local branch or from origin's remote-tracking branch.
 Exit status: 0 ok, 1 failure (unreachable, no such branch, ...), 2 usage error.
 
 `
 
 // statusFlags are the options of `gitcanary status`.
 type statusFlags struct {
-	repo, branch, output, authDir string
-	timeout                       time.Duration
+	repo, branch, output, authDir, listen string
+	timeout, refresh                      time.Duration
 }
 
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -48,12 +51,17 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&f.authDir, "auth-dir", "", "directory with credential files named like a Flux Git Secret's keys\n"+
 		"(username, password, bearerToken, identity, known_hosts, ca.crt), such as a mounted Secret")
 	fs.DurationVar(&f.timeout, "timeout", gitsource.DefaultTimeout, "timeout of each network call")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8081", "serve: address of the status page")
+	fs.DurationVar(&f.refresh, "refresh", 10*time.Second, "serve: how often the page reloads and the branch is read again")
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
 	if err != nil {
 		return exitUsage
+	}
+	if len(positional) > 0 && positional[0] == "serve" {
+		return runStatusServe(ctx, positional[1:], f, stdout, stderr)
 	}
 	key, usageErr := statusArgs(positional, f)
 	if usageErr != "" {

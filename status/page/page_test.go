@@ -99,7 +99,9 @@ func TestPageErrors(t *testing.T) {
 	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	require.Equal(t, "GET, HEAD", rec.Header().Get("Allow"))
 
-	broken := New(SourceFunc(func(context.Context) (*ledger.Snapshot, error) { return nil, errors.New("dial tcp: connection refused") }), Options{})
+	broken := New(SourceFunc(func(context.Context) (*ledger.Snapshot, error) {
+		return nil, errors.New("dial tcp: connection refused")
+	}), Options{})
 	code, body = get(t, broken, "/")
 	require.Equal(t, http.StatusBadGateway, code)
 	require.Contains(t, body, "read the status branch: dial tcp: connection refused")

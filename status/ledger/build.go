@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gitcanary/gitcanary/gitsource"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -42,7 +43,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err := l.consumeGates(baseTree, uses, files); err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
-	root, err := editTree(s, baseTree, files)
+	root, err := gitsource.EditTree(s, baseTree, files)
 	if err != nil {
 		return plumbing.ZeroHash, 0, fmt.Errorf("write status tree: %w", err)
 	}
@@ -51,7 +52,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err := signCommit(l.opts.Signer, commit); err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
-	h, err := storeObject(s, commit)
+	h, err := gitsource.StoreObject(s, commit)
 	if err != nil {
 		return plumbing.ZeroHash, 0, fmt.Errorf("write status commit: %w", err)
 	}
@@ -140,7 +141,7 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 		if err != nil {
 			return nil, err
 		}
-		h, err := storeBlob(s, b)
+		h, err := gitsource.StoreBlob(s, b)
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +172,7 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 		rows = append(rows, row)
 	}
 	l.rows = cache
-	h, err := storeBlob(s, markdownTable(rows))
+	h, err := gitsource.StoreBlob(s, markdownTable(rows))
 	if err != nil {
 		return nil, err
 	}

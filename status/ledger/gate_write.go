@@ -119,11 +119,11 @@ func buildDecision(repo *git.Repository, head plumbing.Hash, d Decision, opts De
 	if err != nil {
 		return plumbing.ZeroHash, gf, err
 	}
-	blob, err := storeBlob(s, content)
+	blob, err := gitsource.StoreBlob(s, content)
 	if err != nil {
 		return plumbing.ZeroHash, gf, err
 	}
-	root, err := editTree(s, baseTree, map[string]plumbing.Hash{GatePath(d.Namespace, d.Name, d.Kind): blob})
+	root, err := gitsource.EditTree(s, baseTree, map[string]plumbing.Hash{GatePath(d.Namespace, d.Name, d.Kind): blob})
 	if err != nil {
 		return plumbing.ZeroHash, gf, fmt.Errorf("write gate tree: %w", err)
 	}
@@ -136,7 +136,7 @@ func buildDecision(repo *git.Repository, head plumbing.Hash, d Decision, opts De
 	if err := signCommit(opts.Signer, commit); err != nil {
 		return plumbing.ZeroHash, gf, err
 	}
-	h, err := storeObject(s, commit)
+	h, err := gitsource.StoreObject(s, commit)
 	if err != nil {
 		return plumbing.ZeroHash, gf, fmt.Errorf("write gate commit: %w", err)
 	}

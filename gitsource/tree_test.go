@@ -1,4 +1,4 @@
-package ledger
+package gitsource
 
 import (
 	"testing"
@@ -12,15 +12,15 @@ import (
 func TestEditTree(t *testing.T) {
 	s := memory.NewStorage()
 	blob := func(c string) plumbing.Hash {
-		h, err := storeBlob(s, []byte(c))
+		h, err := StoreBlob(s, []byte(c))
 		require.NoError(t, err)
 		return h
 	}
-	base, err := editTree(s, plumbing.ZeroHash, map[string]plumbing.Hash{
+	base, err := EditTree(s, plumbing.ZeroHash, map[string]plumbing.Hash{
 		"a.txt": blob("a"), "a/x.yaml": blob("x"), "docs/keep.md": blob("keep"), "a-b": blob("ab"),
 	})
 	require.NoError(t, err)
-	root, err := editTree(s, base, map[string]plumbing.Hash{"a/y.yaml": blob("y"), "a.txt": blob("a2")})
+	root, err := EditTree(s, base, map[string]plumbing.Hash{"a/y.yaml": blob("y"), "a.txt": blob("a2")})
 	require.NoError(t, err)
 	tree, err := object.GetTree(s, root)
 	require.NoError(t, err)
@@ -36,6 +36,15 @@ func TestEditTree(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, got, path)
 	}
-	_, err = editTree(s, plumbing.NewHash("0123456789012345678901234567890123456789"), map[string]plumbing.Hash{"x": blob("x")})
+	pruned, err := EditTree(s, root, map[string]plumbing.Hash{"a/x.yaml": plumbing.ZeroHash, "a/y.yaml": plumbing.ZeroHash, "a.txt": plumbing.ZeroHash})
+	require.NoError(t, err)
+	tree, err = object.GetTree(s, pruned)
+	require.NoError(t, err)
+	names = nil
+	for _, e := range tree.Entries {
+		names = append(names, e.Name)
+	}
+	require.Equal(t, []string{"a-b", "docs"}, names, "a zero blob deletes; an emptied directory goes too")
+	_, err = EditTree(s, plumbing.NewHash("0123456789012345678901234567890123456789"), map[string]plumbing.Hash{"x": blob("x")})
 	require.ErrorContains(t, err, "read tree")
 }

@@ -2,6 +2,8 @@ package gitsource
 
 import (
 	"fmt"
+
+	git "github.com/go-git/go-git/v5"
 	"sort"
 	"strings"
 
@@ -104,4 +106,26 @@ func gitOrder(entries map[string]object.TreeEntry) []object.TreeEntry {
 	}
 	sort.Slice(out, func(i, j int) bool { return sortName(out[i]) < sortName(out[j]) })
 	return out
+}
+
+// SignCommit adds the signer's signature (OpenPGP or SSH, both in the gpgsig header); a nil
+// signer leaves the commit unsigned.
+func SignCommit(signer git.Signer, c *object.Commit) error {
+	if signer == nil {
+		return nil
+	}
+	enc := &plumbing.MemoryObject{}
+	if err := c.EncodeWithoutSignature(enc); err != nil {
+		return err
+	}
+	r, err := enc.Reader()
+	if err != nil {
+		return err
+	}
+	sig, err := signer.Sign(r)
+	if err != nil {
+		return err
+	}
+	c.PGPSignature = string(sig)
+	return nil
 }

@@ -12,7 +12,14 @@
 // template hash is the promoted one: an edit that does not render the promoted revision (a
 // kustomize patch changed the template, the Deployment moved) is refused, never pushed.
 //
-// The package does no Git and talks to no cluster: the controller fetches, decides whether a
-// revert is due (the overlay must not have changed since the failed commit: newer work is never
-// reverted), commits and pushes.
+// Push does it against the source repository: it checks out the promoted and the failed commits
+// and the source branch's head, refuses (ErrNewerWork) when the overlay renders differently at
+// the head than at the failed commit — newer work is never reverted —, plans the edit on the
+// head's files, verifies it, and pushes one commit on top of the head without force (or a branch
+// gitcanary/revert/<namespace>-<name> for a pull request). When another writer moved the branch
+// it checks and builds again on the new head; it never rebases anyone's commits.
+//
+// The package talks to no cluster: the controller decides when a revert is due (an analysis
+// failed and the canary or the controller opted in), which commits failed and were promoted
+// (the ledger's Source-Commit trailers), and records the outcome in the ledger.
 package revert

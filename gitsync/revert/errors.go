@@ -10,4 +10,7 @@ var (
 	// overlay's files (where an image comes from is ambiguous or unknown, the Deployment is not
 	// found, the edit would not render the promoted template).
 	ErrCannotRevert = errors.New("cannot revert the overlay to the promoted revision")
+	// ErrNewerWork is returned by Push when the overlay renders differently at the source
+	// branch's head than at the failed commit: newer work is never reverted.
+	ErrNewerWork = errors.New("not reverted: the overlay changed since the failed revision")
 )

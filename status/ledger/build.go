@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gitcanary/gitcanary/gitsource"
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -49,8 +48,8 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	}
 	sig := object.Signature{Name: l.opts.Author.Name, Email: l.opts.Author.Email, When: l.opts.Clock.Now()}
 	commit := &object.Commit{Author: sig, Committer: sig, Message: commitMessage(changes), TreeHash: root, ParentHashes: parents}
-	if err := signCommit(l.opts.Signer, commit); err != nil {
-		return plumbing.ZeroHash, 0, err
+	if err := gitsource.SignCommit(l.opts.Signer, commit); err != nil {
+		return plumbing.ZeroHash, 0, fmt.Errorf("sign status commit: %w", err)
 	}
 	h, err := gitsource.StoreObject(s, commit)
 	if err != nil {
@@ -178,26 +177,4 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 	}
 	files[TableFile] = h
 	return files, nil
-}
-
-// signCommit adds the signer's signature (OpenPGP or SSH, both in the gpgsig header); a nil
-// signer leaves the commit unsigned.
-func signCommit(signer git.Signer, c *object.Commit) error {
-	if signer == nil {
-		return nil
-	}
-	enc := &plumbing.MemoryObject{}
-	if err := c.EncodeWithoutSignature(enc); err != nil {
-		return err
-	}
-	r, err := enc.Reader()
-	if err != nil {
-		return err
-	}
-	sig, err := signer.Sign(r)
-	if err != nil {
-		return fmt.Errorf("sign status commit: %w", err)
-	}
-	c.PGPSignature = string(sig)
-	return nil
 }

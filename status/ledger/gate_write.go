@@ -133,8 +133,8 @@ func buildDecision(repo *git.Repository, head plumbing.Hash, d Decision, opts De
 		msg += "\n" + d.Note + "\n"
 	}
 	commit := &object.Commit{Author: sig, Committer: sig, Message: msg, TreeHash: root, ParentHashes: parents}
-	if err := signCommit(opts.Signer, commit); err != nil {
-		return plumbing.ZeroHash, gf, err
+	if err := gitsource.SignCommit(opts.Signer, commit); err != nil {
+		return plumbing.ZeroHash, gf, fmt.Errorf("sign decision commit: %w", err)
 	}
 	h, err := gitsource.StoreObject(s, commit)
 	if err != nil {

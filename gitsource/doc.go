@@ -16,12 +16,9 @@
 //     writes nothing. The cache is compacted every few commits; Close releases its open files.
 //   - Scheduler: runs a sync on a cron schedule (seconds optional, descriptors such as
 //     "@every 30s") and on Trigger, never two syncs at once, with an injected clock.
-//   - Detector: change detection by the digest of each overlay's rendered output (the digest
-//     function is injected; the render package provides it), so commits that do not change an
-//     overlay cause no work for it, and the ledger's own commits, which live on another branch and
-//     outside every overlay, never cause any.
 //
-// It deliberately does not render, apply, or write to Git: pushing is offered by Client for the
+// It deliberately does not render, apply, detect which overlays changed (package gitsync owns
+// the digests of the overlays' rendered output), or write to Git: pushing is offered by Client for the
 // status ledger (package status/ledger), which owns what it writes. It has no Kubernetes client:
 // the controller reads the Secret and hands its data to AuthFromSecretData.
 //

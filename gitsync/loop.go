@@ -43,6 +43,8 @@ type Options struct {
 	Overlays []string
 	// Reporter receives failures and applies; nil logs only.
 	Reporter Reporter
+	// Metrics, when set, records every sync.
+	Metrics *Metrics
 	// Clock for the status times; nil means the real clock.
 	Clock clock.PassiveClock
 	// Logger receives one line per overlay and sync.
@@ -64,15 +66,13 @@ type OverlayStatus struct {
 }
 
 // Loop syncs Git to the cluster. Sync must not run concurrently (the Scheduler guarantees it).
+// It decides what to apply by the digest of each overlay's rendered output rather than by
+// commit: a commit that leaves an overlay's output alone (another overlay, a README, the status
+// ledger) causes no work for it.
 type Loop struct {
-	fetcher  Fetcher
-	applier  Applier
-	detector *gitsource.Detector
-	opts     Options
-
-	// rendered and renderErrs hold what the current Sync rendered, by overlay.
-	rendered   map[string]*render.Bundle
-	renderErrs map[string]error
+	fetcher Fetcher
+	applier Applier
+	opts    Options
 
 	mu      sync.Mutex
 	status  map[string]*OverlayStatus
@@ -85,15 +85,14 @@ func New(fetcher Fetcher, applier Applier, opts Options) *Loop {
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
-	l := &Loop{fetcher: fetcher, applier: applier, opts: opts,
+	return &Loop{fetcher: fetcher, applier: applier, opts: opts,
 		status: map[string]*OverlayStatus{}, sources: map[string]string{}}
-	l.detector = gitsource.NewDetector(l.renderDigest)
-	return l
 }
 
 // Sync fetches the source and applies every overlay whose rendered output changed. It returns
 // the joined errors of the overlays that failed; the others are applied regardless.
-func (l *Loop) Sync(ctx context.Context) error {
+func (l *Loop) Sync(ctx context.Context) (err error) {
+	defer func() { l.opts.Metrics.observe(l.Status(), err) }()
 	co, err := l.fetcher.Fetch(ctx)
 	switch {
 	case errors.Is(err, gitsource.ErrNoChange):
@@ -110,71 +109,66 @@ func (l *Loop) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.rendered, l.renderErrs = map[string]*render.Bundle{}, map[string]error{}
-	defer func() { l.rendered, l.renderErrs = nil, nil }()
-
-	// Failures are in renderErrs, by overlay; Detect's joined error says the same.
-	changes, _ := l.detector.Detect(ctx, co.Dir, overlays)
 	var errs []error
-	for _, ov := range overlays {
-		if rerr, failed := l.renderErrs[ov]; failed {
-			errs = append(errs, l.fail(ctx, ov, co.Commit, rerr))
-		}
-	}
-	// Rendering is deterministic: only apply failures are worth retrying on the same commit.
 	applyFailed := false
-	for _, ch := range changes {
-		if err := l.applyOverlay(ctx, co.Commit, ch); err != nil {
+	for _, ov := range overlays {
+		if err := ctx.Err(); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		// Rendering is deterministic: only apply failures are worth retrying on the same commit.
+		b, err := render.Build(co.Dir, ov)
+		if err != nil {
+			errs = append(errs, l.fail(ctx, ov, co.Commit, err))
+			continue
+		}
+		digest := b.Digest()
+		if l.inSync(ov, digest) {
+			continue
+		}
+		if err := l.applyOverlay(ctx, co.Commit, ov, b, digest); err != nil {
 			errs = append(errs, err)
 			applyFailed = true
 		}
 	}
 	l.mu.Lock()
 	l.pending = applyFailed
-	for ov := range l.rendered {
-		// Rendered and unchanged, or applied above: in sync with Git again.
-		if st, ok := l.status[ov]; ok && !changed(changes, ov) {
-			st.Err, st.cause = nil, ""
-		}
-	}
 	l.mu.Unlock()
 	return errors.Join(errs...)
 }
 
-// renderDigest is the Detector's DigestFunc: it renders the overlay, keeps the bundle for the
-// apply that may follow, and returns its digest. Invalid overlays fail.
-func (l *Loop) renderDigest(_ context.Context, root, overlay string) (string, error) {
-	b, err := render.Build(root, overlay)
-	if err != nil {
-		l.renderErrs[overlay] = err
-		return "", err
+// inSync tells whether digest is the overlay's applied output; an overlay that rendered its
+// applied output again is in sync with Git, whatever failed before.
+func (l *Loop) inSync(overlay, digest string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st, ok := l.status[overlay]
+	if !ok || st.Digest != digest || st.Revision == "" {
+		return false
 	}
-	l.rendered[overlay] = b
-	return b.Digest(), nil
+	st.Err, st.cause = nil, ""
+	return true
 }
 
 // applyOverlay applies one changed overlay and records the result.
-func (l *Loop) applyOverlay(ctx context.Context, commit string, ch gitsource.Change) error {
-	b := l.rendered[ch.Overlay]
+func (l *Loop) applyOverlay(ctx context.Context, commit, overlay string, b *render.Bundle, digest string) error {
 	targets := map[string]bool{}
 	for _, c := range b.Canaries {
 		targets[c.Namespace+"/"+c.Spec.TargetRef.Name] = true
 	}
-	res, err := l.applier.Apply(ctx, apply.Set{Name: ch.Overlay, Revision: commit, Objects: b.Objects, CanaryTargets: targets})
+	res, err := l.applier.Apply(ctx, apply.Set{Name: overlay, Revision: commit, Objects: b.Objects, CanaryTargets: targets})
 	if err != nil {
-		return l.fail(ctx, ch.Overlay, commit, err)
+		return l.fail(ctx, overlay, commit, err)
 	}
-	l.detector.MarkApplied(ch.Overlay, ch.Digest)
 	l.mu.Lock()
-	l.status[ch.Overlay] = &OverlayStatus{Overlay: ch.Overlay, Revision: commit, Digest: ch.Digest, AppliedAt: l.opts.Clock.Now()}
+	l.status[overlay] = &OverlayStatus{Overlay: overlay, Revision: commit, Digest: digest, AppliedAt: l.opts.Clock.Now()}
 	for _, c := range b.Canaries {
 		l.sources[c.Namespace+"/"+c.Name] = commit
 	}
 	l.mu.Unlock()
-	l.opts.Logger.Info("overlay applied", "overlay", ch.Overlay, "revision", gitsource.ShortSHA(commit),
+	l.opts.Logger.Info("overlay applied", "overlay", overlay, "revision", gitsource.ShortSHA(commit),
 		"applied", len(res.Applied), "skipped", len(res.Skipped), "pruned", len(res.Pruned))
 	if l.opts.Reporter != nil {
-		l.opts.Reporter.OverlayApplied(ctx, ch.Overlay, commit, res)
+		l.opts.Reporter.OverlayApplied(ctx, overlay, commit, res)
 	}
 	return nil
 }
@@ -255,13 +249,4 @@ func expand(root string, patterns []string) ([]string, error) {
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
-}
-
-func changed(changes []gitsource.Change, overlay string) bool {
-	for _, ch := range changes {
-		if ch.Overlay == overlay {
-			return true
-		}
-	}
-	return false
 }

@@ -6,16 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"time"
 
+	"github.com/gitcanary/gitcanary/controller"
 	"github.com/go-logr/logr"
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"golang.org/x/sync/errgroup"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -66,12 +62,17 @@ func runController(ctx context.Context, args []string, _, stderr io.Writer) int 
 		log.Error(err, "cannot configure the Kubernetes client")
 		return exitFailure
 	}
-	c, err := newController(ctx, &cfg, restCfg, log)
+	opts, err := cfg.options()
+	if err != nil {
+		fmt.Fprintf(stderr, "gitcanary controller: %v\n", err)
+		return exitUsage
+	}
+	c, err := controller.New(ctx, opts, restCfg, log)
 	if err != nil {
 		log.Error(err, "cannot start the controller")
 		return exitFailure
 	}
-	if err := c.run(ctx); err != nil {
+	if err := c.Run(ctx); err != nil {
 		log.Error(err, "controller stopped")
 		return exitFailure
 	}
@@ -128,48 +129,4 @@ func tuned(cfg *rest.Config) *rest.Config {
 	cfg.QPS, cfg.Burst = 100, 250
 	cfg.UserAgent = "gitcanary/" + buildVersion()
 	return cfg
-}
-
-// gitCacheDir returns the folder for the Git cache.
-func (c *controllerConfig) gitCacheDir() string {
-	if c.cacheDir != "" {
-		return c.cacheDir
-	}
-	return filepath.Join(os.TempDir(), "gitcanary")
-}
-
-// run starts the controller's parts and blocks until ctx ends or a part fails.
-func (c *controller) run(ctx context.Context) error {
-	defer c.stopEvents()
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return c.serveHTTP(ctx) })
-	g.Go(func() error {
-		return c.whenLeading(ctx, func(ctx context.Context) error { return c.runLoops(ctx) })
-	})
-	return g.Wait()
-}
-
-// runLoops runs the informers, the analysis workers, the sync loop and the ledger until ctx ends.
-func (c *controller) runLoops(ctx context.Context) error {
-	if _, err := c.flagger.Canaries(c.cfg.namespace).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
-		return fmt.Errorf("the Canary CRD is not served (kubectl apply -k manifests/crds): %w", err)
-	}
-	sched, err := c.buildSync()
-	if err != nil {
-		return err
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	c.startInformers(ctx)
-	if err := c.waitForCaches(ctx); err != nil {
-		return err
-	}
-	c.ready.Store(true)
-	c.log.Info("caches synced, starting loops", "workers", c.cfg.threadiness, "overlays", c.cfg.overlays, "schedule", c.cfg.syncSchedule)
-	g.Go(func() error { return c.runAnalysis(ctx) })
-	g.Go(func() error { return sched.Run(ctx) })
-	if c.ledger != nil {
-		g.Go(func() error { return c.runLedger(ctx) })
-	}
-	g.Go(func() error { c.countCanaries(ctx, 10*time.Second); return nil })
-	return g.Wait()
 }

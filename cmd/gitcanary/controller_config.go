@@ -4,12 +4,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/mail"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/controller"
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/status/ledger"
 	"sigs.k8s.io/yaml"
 )
 
@@ -45,6 +48,7 @@ type controllerConfig struct {
 	enableConfigTracking bool
 	minAnalysisInterval  time.Duration
 	threadiness          int
+	tickTimeout          time.Duration
 	namespace            string
 
 	// Notifications.
@@ -94,6 +98,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.enableConfigTracking, "enable-config-tracking", true, "track the ConfigMaps and Secrets of targets")
 	fs.DurationVar(&c.minAnalysisInterval, "min-analysis-interval", v1beta1.MinAnalysisInterval, "shortest analysis interval (Flagger's is 10s; lower it only for tests and demos)")
 	fs.IntVar(&c.threadiness, "threadiness", 2, "analysis workers")
+	fs.DurationVar(&c.tickTimeout, "tick-timeout", 5*time.Minute, "longest one canary tick may take, webhooks and metric queries included")
 	fs.StringVar(&c.namespace, "namespace", "", "only run canaries of this namespace (default: all)")
 
 	fs.StringVar(&c.slackURL, "slack-url", "", "Slack incoming webhook for canaries without alerts")
@@ -170,6 +175,9 @@ func (c *controllerConfig) validate() error {
 	if c.enableLeaderElection && !(c.leaseDuration > c.renewDeadline && c.renewDeadline > c.retryPeriod && c.retryPeriod > 0) {
 		errs = append(errs, errors.New("leader election needs -leader-election-lease-duration > -renew-deadline > -retry-period > 0"))
 	}
+	if c.tickTimeout <= 0 {
+		errs = append(errs, errors.New("-tick-timeout must be positive"))
+	}
 	if c.threadiness < 1 {
 		errs = append(errs, errors.New("-threadiness must be at least 1"))
 	}
@@ -194,6 +202,54 @@ func (c *controllerConfig) ref() gitsource.Ref {
 	default:
 		return gitsource.Ref{Branch: c.branch}
 	}
+}
+
+// options turns the settings into the controller's Options.
+func (c *controllerConfig) options() (controller.Options, error) {
+	author, err := mail.ParseAddress(c.commitAuthor)
+	if err != nil {
+		return controller.Options{}, fmt.Errorf("-commit-author %q: want \"Name <email>\": %w", c.commitAuthor, err)
+	}
+	return controller.Options{
+		Version:               buildVersion(),
+		RepoURL:               c.repoURL,
+		Ref:                   c.ref(),
+		Overlays:              list(c.overlays),
+		SyncSchedule:          c.syncSchedule,
+		CredentialsSecret:     c.credentialsSecret,
+		GitTimeout:            c.gitTimeout,
+		InsecureIgnoreHostKey: c.insecureIgnoreHostKey,
+		CacheDir:              c.cacheDir,
+		Ledger: controller.LedgerOptions{
+			Disabled:          c.disableLedger,
+			Branch:            c.statusBranch,
+			AllowSourceBranch: c.allowStatusOnSource,
+			Author:            ledger.Signature{Name: author.Name, Email: author.Address},
+			Window:            c.ledgerWindow,
+			SigningKeySecret:  c.signingKeySecret,
+		},
+		MeshProvider:         c.meshProvider,
+		MetricsServer:        c.metricsServer,
+		SelectorLabels:       list(c.selectorLabels),
+		IncludeLabelPrefix:   list(c.includeLabelPrefix),
+		EnableConfigTracking: c.enableConfigTracking,
+		MinAnalysisInterval:  c.minAnalysisInterval,
+		Workers:              c.threadiness,
+		TickTimeout:          c.tickTimeout,
+		Namespace:            c.namespace,
+		Notifications: controller.NotificationOptions{
+			SlackURL: c.slackURL, SlackToken: c.slackToken, SlackProxyURL: c.slackProxyURL,
+			SlackUser: c.slackUser, SlackChannel: c.slackChannel,
+			MSTeamsURL: c.msteamsURL, MSTeamsProxyURL: c.msteamsProxyURL,
+			EventWebhook: c.eventWebhook, ClusterName: c.clusterName,
+		},
+		ControllerNamespace: c.controllerNamespace,
+		LeaderElection: controller.LeaderElectionOptions{
+			Enabled: c.enableLeaderElection, Namespace: c.leaderElectionNamespace,
+			LeaseDuration: c.leaseDuration, RenewDeadline: c.renewDeadline, RetryPeriod: c.retryPeriod,
+		},
+		ListenAddress: c.listenAddr,
+	}, nil
 }
 
 // list splits a comma-separated flag value, dropping empty items.

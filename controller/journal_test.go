@@ -1,4 +1,4 @@
-package main
+package controller
 
 import (
 	"context"
@@ -38,9 +38,8 @@ func journalCanary(phase v1beta1.CanaryPhase, weight, failed int) *v1beta1.Canar
 
 func TestJournalTurnsStatusChangesIntoTransitions(t *testing.T) {
 	var got []ledger.Transition
-	j := newJournal(3)
-	j.sink = func(tr ledger.Transition) { got = append(got, tr) }
-	j.images = func(ns, name string) string { return "ghcr.io/stefanprodan/podinfo:6.0.1" }
+	j := newJournal(3, func(tr ledger.Transition) { got = append(got, tr) },
+		func(ns, name string) string { return "ghcr.io/stefanprodan/podinfo:6.0.1" })
 	rec, tel := &nopRecorder{}, &nopTelemetry{}
 	recorder, telemetry := j.recorder(rec), j.telemetry(tel)
 	ctx := context.Background()

@@ -1,78 +1,22 @@
-package main
+package controller
 
 import (
 	"context"
-	"fmt"
-	"net/mail"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gitcanary/gitcanary/api/v1beta1"
-	"github.com/gitcanary/gitcanary/engine"
-	"github.com/gitcanary/gitcanary/status/ledger"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
 // ledgerEventHistory is how many events of a canary wait for its next transition.
 const ledgerEventHistory = 50
-
-// buildLedger creates the status ledger unless it is disabled.
-func (c *controller) buildLedger(ctx context.Context) error {
-	if c.cfg.disableLedger {
-		return nil
-	}
-	author, err := mail.ParseAddress(c.cfg.commitAuthor)
-	if err != nil {
-		return fmt.Errorf("-commit-author %q: want \"Name <email>\": %w", c.cfg.commitAuthor, err)
-	}
-	opts := ledger.Options{
-		Branch:            c.cfg.statusBranch,
-		SourceBranch:      c.cfg.branch,
-		AllowSourceBranch: c.cfg.allowStatusOnSource,
-		Window:            c.cfg.ledgerWindow,
-		Author:            ledger.Signature{Name: author.Name, Email: author.Address},
-		Log:               c.log.WithName("ledger"),
-	}
-	if c.cfg.signingKeySecret != "" {
-		data, err := c.secretData(ctx, c.cfg.signingKeySecret)
-		if err != nil {
-			return err
-		}
-		if opts.Signer, err = ledger.NewOpenPGPSigner(data["git.asc"], data["passphrase"]); err != nil {
-			return fmt.Errorf("-signing-key-secret %s: %w", c.cfg.signingKeySecret, err)
-		}
-	}
-	c.ledger, err = ledger.New(c.remote, opts)
-	if err != nil {
-		return fmt.Errorf("status ledger: %w", err)
-	}
-	c.journal.sink = c.recordTransition
-	return nil
-}
-
-// runLedger commits transitions until ctx ends, then pushes what is left.
-func (c *controller) runLedger(ctx context.Context) error {
-	err := c.ledger.Run(ctx)
-	flushCtx, cancel := context.WithTimeout(context.Background(), c.cfg.gitTimeout)
-	defer cancel()
-	if ferr := c.ledger.Flush(flushCtx); ferr != nil {
-		c.log.Error(ferr, "ledger transitions left unpushed at shutdown", "pending", c.ledger.Pending())
-	}
-	return err
-}
-
-// recordTransition completes a transition with what only the controller knows and queues it.
-func (c *controller) recordTransition(t ledger.Transition) {
-	if c.sourceCommitter != nil {
-		t.SourceCommit, _ = c.sourceCommitter.SourceCommit(t.Namespace, t.Name)
-	}
-	if err := c.ledger.Record(t); err != nil {
-		c.log.Error(err, "ledger did not record a transition", "canary", t.Name+"."+t.Namespace, "phase", t.Phase)
-	}
-}
 
 // journal collects, per canary, the events and metric values of the engine's ticks, and turns
 // each status change the informer sees into a ledger transition carrying them.
@@ -87,8 +31,9 @@ type journal struct {
 	last    map[string]v1beta1.CanaryStatus
 }
 
-func newJournal(history int) *journal {
-	return &journal{history: history, events: map[string][]ledger.Event{},
+// newJournal returns a journal handing transitions to sink, with the target images read by images.
+func newJournal(history int, sink func(ledger.Transition), images func(namespace, deployment string) string) *journal {
+	return &journal{history: history, sink: sink, images: images, events: map[string][]ledger.Event{},
 		metrics: map[string][]ledger.MetricResult{}, last: map[string]v1beta1.CanaryStatus{}}
 }
 

@@ -1,4 +1,4 @@
-package main
+package controller
 
 import (
 	"context"
@@ -15,20 +15,18 @@ const leaseName = "gitcanary-leader-election"
 // whenLeading runs fn: at once without leader election, otherwise while this process holds the
 // Lease. Losing the Lease ends fn's context and returns an error, so the process exits and a
 // fresh start resumes from the Canaries' status.
-func (c *controller) whenLeading(ctx context.Context, fn func(ctx context.Context) error) error {
-	if !c.cfg.enableLeaderElection {
+func (c *Controller) whenLeading(ctx context.Context, fn func(ctx context.Context) error) error {
+	le := c.opts.LeaderElection
+	if !le.Enabled {
 		return fn(ctx)
 	}
-	ns := c.cfg.leaderElectionNamespace
-	if ns == "" {
-		ns = c.cfg.controllerNamespace
-	}
+	ns := le.Namespace
 	id, err := os.Hostname()
 	if err != nil {
 		return fmt.Errorf("leader election identity: %w", err)
 	}
 	id = fmt.Sprintf("%s_%d", id, os.Getpid())
-	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, ns, leaseName, c.kube.CoreV1(), c.kube.CoordinationV1(),
+	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, ns, leaseName, c.clients.kube.CoreV1(), c.clients.kube.CoordinationV1(),
 		resourcelock.ResourceLockConfig{Identity: id})
 	if err != nil {
 		return fmt.Errorf("leader election lock %s/%s: %w", ns, leaseName, err)
@@ -37,9 +35,9 @@ func (c *controller) whenLeading(ctx context.Context, fn func(ctx context.Contex
 	lost := false
 	leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
 		Lock:            lock,
-		LeaseDuration:   c.cfg.leaseDuration,
-		RenewDeadline:   c.cfg.renewDeadline,
-		RetryPeriod:     c.cfg.retryPeriod,
+		LeaseDuration:   le.LeaseDuration,
+		RenewDeadline:   le.RenewDeadline,
+		RetryPeriod:     le.RetryPeriod,
 		ReleaseOnCancel: true,
 		Name:            leaseName,
 		Callbacks: leaderelection.LeaderCallbacks{

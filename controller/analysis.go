@@ -1,0 +1,148 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/status"
+)
+
+// analysis is the analysis loop: a workqueue of Canary keys ("namespace/name") and the workers
+// that run one engine tick per key.
+type analysis struct {
+	queue       workqueue.TypedRateLimitingInterface[string]
+	reconciler  *engine.Reconciler
+	telemetry   *status.Telemetry
+	tickTimeout time.Duration
+	log         logr.Logger
+}
+
+// handlers returns the informer event handlers that queue canaries.
+func (a *analysis) handlers(c *caches, trackConfigs bool) eventHandlers {
+	canaries := c.canaries.GetIndexer()
+	h := eventHandlers{
+		canaries: cache.ResourceEventHandlerFuncs{
+			AddFunc: a.enqueue,
+			UpdateFunc: func(oldObj, newObj any) {
+				if canaryChanged(oldObj.(*v1beta1.Canary), newObj.(*v1beta1.Canary)) {
+					a.enqueue(newObj)
+				}
+			},
+			DeleteFunc: func(obj any) {
+				obj = unwrapDeleted(obj)
+				if cn, ok := obj.(*v1beta1.Canary); ok {
+					a.telemetry.Forget(cn)
+				}
+				a.enqueue(obj)
+			},
+		},
+		// A new revision of a target starts (or restarts) its analysis at once instead of at
+		// the next tick.
+		deployments: cache.ResourceEventHandlerFuncs{
+			UpdateFunc: func(oldObj, newObj any) {
+				o, n := oldObj.(*appsv1.Deployment), newObj.(*appsv1.Deployment)
+				if podTemplateChanged(o, n) {
+					for _, cn := range targetCanaries(canaries, n.Namespace, n.Name) {
+						a.enqueue(cn)
+					}
+				}
+			},
+		},
+	}
+	if trackConfigs {
+		// A changed ConfigMap or Secret that a canary tracks starts its analysis at once.
+		configs := cache.ResourceEventHandlerFuncs{
+			UpdateFunc: func(oldObj, newObj any) {
+				if configDataChanged(oldObj, newObj) {
+					for _, cn := range trackingCanaries(canaries, newObj) {
+						a.enqueue(cn)
+					}
+				}
+			},
+		}
+		h.configMaps, h.secrets = configs, configs
+	}
+	return h
+}
+
+func (a *analysis) enqueue(obj any) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		a.log.Error(err, "cannot queue object")
+		return
+	}
+	a.queue.Add(key)
+}
+
+// run runs the workers until ctx ends. A canary's ticks are scheduled with AddAfter; the queue
+// never hands one key to two workers at once.
+func (a *analysis) run(ctx context.Context, workers int) error {
+	defer a.queue.ShutDown()
+	for range workers {
+		go wait.UntilWithContext(ctx, a.work, time.Second)
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func (a *analysis) work(ctx context.Context) {
+	for a.processNext(ctx) {
+	}
+}
+
+// processNext runs one tick, bounded by the tick timeout, and schedules the next.
+func (a *analysis) processNext(ctx context.Context) bool {
+	key, quit := a.queue.Get()
+	if quit {
+		return false
+	}
+	defer a.queue.Done(key)
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		a.queue.Forget(key)
+		return true
+	}
+	tickCtx, cancel := context.WithTimeout(ctx, a.tickTimeout)
+	requeue, err := a.reconciler.Reconcile(tickCtx, namespace, name)
+	cancel()
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			a.log.Error(err, "canary tick failed", "canary", key)
+		}
+		a.queue.AddRateLimited(key)
+		return true
+	}
+	a.queue.Forget(key)
+	if requeue > 0 {
+		a.queue.AddAfter(key, requeue)
+	}
+	return true
+}
+
+// countCanaries sets flagger_canary_total per namespace every period, as Flagger's control
+// loop does.
+func (a *analysis) countCanaries(ctx context.Context, c *caches, period time.Duration) {
+	seen := map[string]bool{}
+	wait.UntilWithContext(ctx, func(context.Context) {
+		counts := map[string]int{}
+		for ns := range seen {
+			counts[ns] = 0 // a namespace whose last canary left reads 0, not its old count
+		}
+		for _, o := range c.canaries.GetStore().List() {
+			counts[o.(*v1beta1.Canary).Namespace]++
+		}
+		for ns, n := range counts {
+			a.telemetry.SetTotal(ns, n)
+			seen[ns] = true
+		}
+	}, period)
+}

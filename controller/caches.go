@@ -1,0 +1,82 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+)
+
+const (
+	// informerResync is how often informers replay their cache; the analysis does not depend
+	// on it (ticks are scheduled with the workqueue).
+	informerResync = 10 * time.Minute
+	// targetIndex indexes Canaries by "<namespace>/<target name>".
+	targetIndex = "target"
+)
+
+// caches are the shared informers: every adapter reads through their listers, and their events
+// wake the analysis.
+type caches struct {
+	kube           informers.SharedInformerFactory
+	canaries       cache.SharedIndexInformer
+	templates      cache.SharedIndexInformer
+	alertProviders cache.SharedIndexInformer
+}
+
+func newCaches(cl *clients, opts Options) *caches {
+	ns := opts.Namespace
+	return &caches{
+		kube:           informers.NewSharedInformerFactoryWithOptions(cl.kube, informerResync, informers.WithNamespace(ns)),
+		canaries:       cache.NewSharedIndexInformer(cl.flagger.Canaries(ns).ListWatch(), &v1beta1.Canary{}, informerResync, cache.Indexers{targetIndex: indexByTarget}),
+		templates:      cache.NewSharedIndexInformer(cl.flagger.MetricTemplates(ns).ListWatch(), &v1beta1.MetricTemplate{}, informerResync, cache.Indexers{}),
+		alertProviders: cache.NewSharedIndexInformer(cl.flagger.AlertProviders(ns).ListWatch(), &v1beta1.AlertProvider{}, informerResync, cache.Indexers{}),
+	}
+}
+
+// start registers the analysis's event handlers and starts every informer.
+func (c *caches) start(ctx context.Context, h eventHandlers) {
+	_, _ = c.canaries.AddEventHandler(h.canaries)
+	_, _ = c.kube.Apps().V1().Deployments().Informer().AddEventHandler(h.deployments)
+	if h.configMaps != nil {
+		_, _ = c.kube.Core().V1().ConfigMaps().Informer().AddEventHandler(h.configMaps)
+	}
+	if h.secrets != nil {
+		_, _ = c.kube.Core().V1().Secrets().Informer().AddEventHandler(h.secrets)
+	}
+	c.kube.Start(ctx.Done())
+	go c.canaries.Run(ctx.Done())
+	go c.templates.Run(ctx.Done())
+	go c.alertProviders.Run(ctx.Done())
+}
+
+// wait waits for every informer's first list.
+func (c *caches) wait(ctx context.Context) error {
+	if !cache.WaitForCacheSync(ctx.Done(), c.canaries.HasSynced, c.templates.HasSynced, c.alertProviders.HasSynced) {
+		return fmt.Errorf("wait for the Canary, MetricTemplate and AlertProvider caches: %w", ctx.Err())
+	}
+	for typ, ok := range c.kube.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("wait for the %v cache: %w", typ, ctx.Err())
+		}
+	}
+	return nil
+}
+
+// eventHandlers are the handlers the analysis registers on the informers; nil ones are not
+// registered.
+type eventHandlers struct {
+	canaries, deployments, configMaps, secrets cache.ResourceEventHandler
+}
+
+func indexByTarget(obj any) ([]string, error) {
+	c, ok := obj.(*v1beta1.Canary)
+	if !ok {
+		return nil, nil
+	}
+	return []string{c.Namespace + "/" + c.Spec.TargetRef.Name}, nil
+}

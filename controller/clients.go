@@ -1,0 +1,61 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/gitcanary/gitcanary/api/client"
+	"github.com/gitcanary/gitcanary/status"
+)
+
+// clients are the API clients of one controller, and its event recorder.
+type clients struct {
+	kube    kubernetes.Interface
+	dyn     dynamic.Interface
+	flagger *client.Client
+	// events records Kubernetes Events; stopEvents flushes and stops its broadcaster.
+	events     record.EventRecorder
+	stopEvents func()
+	// namespace is the controller's own namespace, where bare Secret names are looked up.
+	namespace string
+}
+
+// newClients builds the clients of restCfg.
+func newClients(restCfg *rest.Config, opts Options) (*clients, error) {
+	kube, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return nil, fmt.Errorf("build Kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(restCfg)
+	if err != nil {
+		return nil, fmt.Errorf("build dynamic client: %w", err)
+	}
+	flagger, err := client.New(restCfg)
+	if err != nil {
+		return nil, err
+	}
+	events, stop := status.NewEventRecorder(kube, status.DefaultComponent)
+	return &clients{kube: kube, dyn: dyn, flagger: flagger, events: events, stopEvents: stop,
+		namespace: opts.ControllerNamespace}, nil
+}
+
+// secretData reads a Secret named "name" (in the controller's namespace) or "namespace/name".
+// The controller reads such Secrets once, when it starts.
+func (c *clients) secretData(ctx context.Context, ref string) (map[string][]byte, error) {
+	ns, name := c.namespace, ref
+	if before, after, ok := strings.Cut(ref, "/"); ok {
+		ns, name = before, after
+	}
+	s, err := c.kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("read Secret %s/%s: %w", ns, name, err)
+	}
+	return s.Data, nil
+}

@@ -1,0 +1,123 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/status"
+	"github.com/gitcanary/gitcanary/status/ledger"
+)
+
+// Controller is one gitcanary process: the sync, analysis and ledger loops and their HTTP
+// endpoints. New wires it; Run runs it.
+type Controller struct {
+	opts     Options
+	log      logr.Logger
+	clients  *clients
+	caches   *caches
+	analysis *analysis
+	sync     *syncer
+	ledger   *ledger.Ledger // nil when the ledger is disabled
+	journal  *journal
+	registry *prometheus.Registry
+	ready    atomic.Bool
+}
+
+// New builds the controller from opts: clients, informers, the engine and its adapters, the
+// sync loop and the ledger. It reads the credentials and signing Secrets once; it starts nothing.
+func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logger) (*Controller, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("controller options: %w", err)
+	}
+	opts = opts.withDefaults()
+	cl, err := newClients(restCfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	telemetry, err := status.NewTelemetry(registry, status.TelemetryOptions{Version: opts.Version, MeshProvider: opts.MeshProvider})
+	if err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	remote, err := gitRemote(ctx, cl, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	led, err := newLedger(ctx, cl, remote, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	sy, err := newSyncer(cl, remote, registry, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	caches := newCaches(cl, opts)
+	j := newJournal(ledgerEventHistory, ledgerSink(led, sy.loop, log),
+		imagesOf(caches.kube.Apps().V1().Deployments().Informer().GetStore()))
+	an, err := newAnalysis(cl, caches, telemetry, j, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Controller{opts: opts, log: log, clients: cl, caches: caches, analysis: an, sync: sy,
+		ledger: led, journal: j, registry: registry}, nil
+}
+
+// Run serves HTTP and runs the loops until ctx ends or a part fails; with leader election,
+// the loops run only while this process leads.
+func (c *Controller) Run(ctx context.Context) error {
+	defer c.clients.stopEvents()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return c.serveHTTP(ctx) })
+	g.Go(func() error { return c.whenLeading(ctx, c.runLoops) })
+	return g.Wait()
+}
+
+// runLoops runs the informers, the analysis workers, the sync loop and the ledger until ctx ends.
+func (c *Controller) runLoops(ctx context.Context) error {
+	if _, err := c.clients.flagger.Canaries(c.opts.Namespace).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+		return fmt.Errorf("the Canary CRD is not served (kubectl apply -k manifests/crds): %w", err)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	c.journal.watch(c.caches.canaries)
+	c.caches.start(ctx, c.analysis.handlers(c.caches, c.opts.EnableConfigTracking))
+	if err := c.caches.wait(ctx); err != nil {
+		return err
+	}
+	c.ready.Store(true)
+	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule)
+	if c.ledger != nil {
+		g.Go(func() error { return runLedger(ctx, c.ledger, c.opts.GitTimeout, c.log) })
+	}
+	g.Go(func() error { return c.analysis.run(ctx, c.opts.Workers) })
+	g.Go(func() error { return c.sync.scheduler.Run(ctx) })
+	g.Go(func() error { c.analysis.countCanaries(ctx, c.caches, 10*time.Second); return nil })
+	return g.Wait()
+}
+
+// gitRemote returns the source repository with the credentials of opts.CredentialsSecret.
+func gitRemote(ctx context.Context, cl *clients, opts Options, log logr.Logger) (gitsource.Remote, error) {
+	remote := gitsource.Remote{URL: opts.RepoURL, Timeout: opts.GitTimeout,
+		InsecureIgnoreHostKey: opts.InsecureIgnoreHostKey, Log: log.WithName("git")}
+	if opts.CredentialsSecret == "" {
+		return remote, nil
+	}
+	data, err := cl.secretData(ctx, opts.CredentialsSecret)
+	if err != nil {
+		return remote, err
+	}
+	if remote.Auth, err = gitsource.AuthFromSecretData(data); err != nil {
+		return remote, fmt.Errorf("credentials Secret %s: %w", opts.CredentialsSecret, err)
+	}
+	return remote, nil
+}

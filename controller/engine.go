@@ -1,0 +1,60 @@
+package controller
+
+import (
+	"fmt"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/engine/metrics"
+	"github.com/gitcanary/gitcanary/engine/notify"
+	"github.com/gitcanary/gitcanary/engine/webhook"
+	"github.com/gitcanary/gitcanary/engine/workload"
+	"github.com/gitcanary/gitcanary/router"
+	"github.com/gitcanary/gitcanary/status"
+)
+
+// newAnalysis wires the engine's adapters into a reconciler and returns the analysis loop.
+// Transitions reach the journal (and through it the ledger) from every tick.
+func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal, opts Options, log logr.Logger) (*analysis, error) {
+	secrets := metrics.SecretsFromClientset(cl.kube)
+	deployments := workload.New(cl.kube, workload.Options{
+		SelectorLabels:        opts.SelectorLabels,
+		IncludeLabelPrefix:    opts.IncludeLabelPrefix,
+		DisableConfigTracking: !opts.EnableConfigTracking,
+		Logger:                log.WithName("workload"),
+	})
+	routes := router.New(router.NewServices(cl.kube, deployments, router.ServicesOptions{Logger: log.WithName("router")}),
+		cl.dyn, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router")})
+	n := opts.Notifications
+	hooks := webhook.New(webhook.Options{EventURL: n.EventWebhook, Log: log.WithName("webhook")})
+	events := status.NewEvents(cl.events, status.EventsOptions{Hooks: hooks, Log: log.WithName("events")})
+	notifier := notify.New(notify.ProvidersFromStore(c.alertProviders.GetStore()), secrets, notify.Options{
+		ClusterName: n.ClusterName,
+		SlackURL:    n.SlackURL, SlackToken: n.SlackToken, SlackProxy: n.SlackProxyURL,
+		SlackUser: n.SlackUser, SlackChannel: n.SlackChannel,
+		TeamsURL: n.MSTeamsURL, TeamsProxy: n.MSTeamsProxyURL,
+		Log: log.WithName("notify"),
+	})
+	querier := metrics.New(metrics.TemplatesFromStore(c.templates.GetStore()), secrets, metrics.Options{DefaultServer: opts.MetricsServer})
+
+	reconciler, err := engine.NewReconciler(engine.Ports{
+		Workloads: deployments,
+		Scaler:    deployments,
+		Router:    routes,
+		Metrics:   querier,
+		Hooks:     hooks,
+		Notifier:  notifier,
+		Recorder:  j.recorder(events),
+		Canaries:  status.NewStore(cl.flagger),
+		Telemetry: j.telemetry(telemetry),
+	}, engine.Options{DefaultProvider: opts.MeshProvider, MinInterval: opts.MinAnalysisInterval, Logger: log.WithName("engine")})
+	if err != nil {
+		return nil, fmt.Errorf("build reconciler: %w", err)
+	}
+	queue := workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: "canaries"})
+	return &analysis{queue: queue, reconciler: reconciler, telemetry: telemetry, tickTimeout: opts.TickTimeout,
+		log: log.WithName("analysis")}, nil
+}

@@ -1,0 +1,69 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/gitsync"
+	"github.com/gitcanary/gitcanary/status/ledger"
+)
+
+// newLedger creates the status ledger, or returns nil when it is disabled. A signing key is
+// read from its Secret once.
+func newLedger(ctx context.Context, cl *clients, remote gitsource.Remote, opts Options, log logr.Logger) (*ledger.Ledger, error) {
+	lo := opts.Ledger
+	if lo.Disabled {
+		return nil, nil
+	}
+	lopts := ledger.Options{
+		Branch:            lo.Branch,
+		SourceBranch:      opts.Ref.Branch,
+		AllowSourceBranch: lo.AllowSourceBranch,
+		Window:            lo.Window,
+		Author:            lo.Author,
+		Log:               log.WithName("ledger"),
+	}
+	if lo.SigningKeySecret != "" {
+		data, err := cl.secretData(ctx, lo.SigningKeySecret)
+		if err != nil {
+			return nil, err
+		}
+		if lopts.Signer, err = ledger.NewSigner(data); err != nil {
+			return nil, fmt.Errorf("signing key Secret %s: %w", lo.SigningKeySecret, err)
+		}
+	}
+	l, err := ledger.New(remote, lopts)
+	if err != nil {
+		return nil, fmt.Errorf("status ledger: %w", err)
+	}
+	return l, nil
+}
+
+// runLedger commits transitions until ctx ends, then pushes what is left within timeout.
+func runLedger(ctx context.Context, l *ledger.Ledger, timeout time.Duration, log logr.Logger) error {
+	err := l.Run(ctx)
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if ferr := l.Flush(flushCtx); ferr != nil {
+		log.Error(ferr, "ledger transitions left unpushed at shutdown", "pending", l.Pending())
+	}
+	return err
+}
+
+// ledgerSink returns the journal's sink: a transition completed with the commit that applied
+// its Canary, queued in the ledger. Without a ledger, transitions are dropped.
+func ledgerSink(l *ledger.Ledger, sources *gitsync.Loop, log logr.Logger) func(ledger.Transition) {
+	if l == nil {
+		return nil
+	}
+	return func(t ledger.Transition) {
+		t.SourceCommit, _ = sources.SourceCommit(t.Namespace, t.Name)
+		if err := l.Record(t); err != nil {
+			log.Error(err, "ledger did not record a transition", "canary", t.Namespace+"/"+t.Name, "phase", t.Phase)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package controller
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/status/ledger"
+)
+
+// Options are the controller's settings; cmd/gitcanary fills them from flags and the config
+// file. Zero durations and counts take the defaults below.
+type Options struct {
+	// Version is the controller's version, for flagger_info and the User-Agent.
+	Version string
+
+	// RepoURL is the source repository; Ref what to sync in it.
+	RepoURL string
+	Ref     gitsource.Ref
+	// Overlays are overlay paths (globs match folders) in the repository.
+	Overlays []string
+	// SyncSchedule is a cron spec or "@every <duration>".
+	SyncSchedule string
+	// CredentialsSecret names the Secret with the Git credentials ("name" in
+	// ControllerNamespace, or "namespace/name"); empty means anonymous.
+	CredentialsSecret string
+	// GitTimeout bounds every Git network call (default gitsource.DefaultTimeout).
+	GitTimeout time.Duration
+	// InsecureIgnoreHostKey accepts any SSH host key (tests only).
+	InsecureIgnoreHostKey bool
+	// CacheDir holds the Git cache and checkouts (default: a folder under the temp dir).
+	CacheDir string
+
+	// Ledger configures the status ledger.
+	Ledger LedgerOptions
+
+	// MeshProvider is the provider of canaries without spec.provider.
+	MeshProvider string
+	// MetricsServer is the Prometheus of built-in metrics and inline queries.
+	MetricsServer string
+	// SelectorLabels identify a target's pods, in order; IncludeLabelPrefix lists the label
+	// prefixes copied to primary objects.
+	SelectorLabels, IncludeLabelPrefix []string
+	// EnableConfigTracking tracks the ConfigMaps and Secrets of targets.
+	EnableConfigTracking bool
+	// MinAnalysisInterval is the shortest analysis interval (default Flagger's 10s).
+	MinAnalysisInterval time.Duration
+	// Workers is the number of analysis workers (default 2).
+	Workers int
+	// TickTimeout bounds one canary tick, webhooks and queries included (default 5m).
+	TickTimeout time.Duration
+	// Namespace limits the controller to one namespace's canaries; empty means all.
+	Namespace string
+
+	// Notifications are the global alert and event settings.
+	Notifications NotificationOptions
+
+	// ControllerNamespace holds the credentials, the inventories and the leader Lease.
+	ControllerNamespace string
+	// LeaderElection configures the optional leader Lease.
+	LeaderElection LeaderElectionOptions
+	// ListenAddress serves /metrics, /healthz and /readyz.
+	ListenAddress string
+}
+
+// LedgerOptions configure the status ledger.
+type LedgerOptions struct {
+	// Disabled turns the ledger off.
+	Disabled bool
+	// Branch is the status branch; AllowSourceBranch permits it to be the synced branch.
+	Branch            string
+	AllowSourceBranch bool
+	// Author signs the ledger's commits as their author.
+	Author ledger.Signature
+	// Window batches the transitions within it into one commit.
+	Window time.Duration
+	// SigningKeySecret names a Secret with a key to sign ledger commits; empty means unsigned.
+	SigningKeySecret string
+}
+
+// NotificationOptions are the alerts of canaries without alerts of their own, and the global
+// event webhook.
+type NotificationOptions struct {
+	SlackURL, SlackToken, SlackProxyURL, SlackUser, SlackChannel string
+	MSTeamsURL, MSTeamsProxyURL                                  string
+	// EventWebhook receives every event of canaries without event webhooks.
+	EventWebhook string
+	// ClusterName is shown in alerts.
+	ClusterName string
+}
+
+// LeaderElectionOptions configure leader election; the Lease is gitcanary-leader-election.
+type LeaderElectionOptions struct {
+	Enabled bool
+	// Namespace of the Lease (default: ControllerNamespace).
+	Namespace                                 string
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+}
+
+// Defaults of the settings a zero value leaves open.
+const (
+	defaultWorkers     = 2
+	defaultTickTimeout = 5 * time.Minute
+)
+
+// withDefaults returns the options with the zero values defaulted.
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = defaultWorkers
+	}
+	if o.TickTimeout <= 0 {
+		o.TickTimeout = defaultTickTimeout
+	}
+	if o.GitTimeout <= 0 {
+		o.GitTimeout = gitsource.DefaultTimeout
+	}
+	if o.CacheDir == "" {
+		o.CacheDir = filepath.Join(os.TempDir(), "gitcanary")
+	}
+	if o.LeaderElection.Namespace == "" {
+		o.LeaderElection.Namespace = o.ControllerNamespace
+	}
+	return o
+}
+
+// Validate checks what New cannot do without.
+func (o Options) Validate() error {
+	var errs []error
+	if o.RepoURL == "" {
+		errs = append(errs, errors.New("no source repository"))
+	}
+	if o.ControllerNamespace == "" {
+		errs = append(errs, errors.New("no controller namespace"))
+	}
+	if err := o.Ref.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("source ref: %w", err))
+	}
+	if le := o.LeaderElection; le.Enabled && !(le.LeaseDuration > le.RenewDeadline && le.RenewDeadline > le.RetryPeriod && le.RetryPeriod > 0) {
+		errs = append(errs, errors.New("leader election needs lease duration > renew deadline > retry period > 0"))
+	}
+	return errors.Join(errs...)
+}

@@ -61,12 +61,13 @@ stamp_for() {
 	printf '%s/%s-%s-%s' "${stamps}" "${name}" "${version}" "${hash}"
 }
 
-# adopt_legacy STAMP renames a first-format stamp of the same inputs to STAMP.
+# adopt_legacy STAMP copies a first-format stamp of the same inputs to STAMP (a copy: a
+# checkout still running the first-format script keeps finding its own).
 adopt_legacy() {
 	local stamp=$1 entry
 	for entry in "${legacy_stamps[@]}"; do
 		if [[ "${entry#*:}" == "$(basename "${stamp}")" && -e "${stamps}/${entry%%:*}" ]]; then
-			mv "${stamps}/${entry%%:*}" "${stamp}"
+			cp "${stamps}/${entry%%:*}" "${stamp}"
 			return 0
 		fi
 	done

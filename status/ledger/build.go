@@ -12,7 +12,7 @@ import (
 
 // build writes the ledger's files for the batch on top of head and stores the commit under
 // localRef. It returns the commit and the number of canaries it touches.
-func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]int, uses []Gate) (plumbing.Hash, int, error) {
+func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]int, ex extras) (plumbing.Hash, int, error) {
 	s := l.repo.Storer
 	var baseTree plumbing.Hash
 	var parents []plumbing.Hash
@@ -31,7 +31,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
-	changes, err = l.foldGates(existing, changes, uses)
+	changes, err = l.foldExtras(existing, changes, ex)
 	if err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
@@ -39,7 +39,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
-	if err := l.consumeGates(baseTree, uses, files); err != nil {
+	if err := l.consumeGates(baseTree, ex.uses, files); err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
 	root, err := gitsource.EditTree(s, baseTree, files)

@@ -25,17 +25,18 @@ const resetEvery = 50
 func (l *Ledger) flushOnce(ctx context.Context) error {
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
-	batch, drops, uses := l.nextBatch()
-	if len(batch) == 0 && len(drops) == 0 && len(uses) == 0 {
+	batch, drops, ex := l.nextBatch()
+	if len(batch) == 0 && len(drops) == 0 && ex.empty() {
 		return nil
 	}
-	commit, canaries, err := l.commitAndPush(ctx, batch, drops, uses)
+	commit, canaries, err := l.commitAndPush(ctx, batch, drops, ex)
 	if err != nil {
 		return err
 	}
 	l.mu.Lock()
 	l.queue = append([]Transition(nil), l.queue[len(batch):]...)
-	l.uses = append([]Gate(nil), l.uses[len(uses):]...)
+	l.extra.uses = append([]Gate(nil), l.extra.uses[len(ex.uses):]...)
+	l.extra.notes = append([]Note(nil), l.extra.notes[len(ex.notes):]...)
 	for k, n := range drops {
 		if l.drops[k] -= n; l.drops[k] <= 0 {
 			delete(l.drops, k)
@@ -47,8 +48,9 @@ func (l *Ledger) flushOnce(ctx context.Context) error {
 }
 
 // nextBatch takes transitions from the head of the queue, in order, until MaxBatch, or until one
-// canary would have more events in the commit than its file keeps; and every decision to consume.
-func (l *Ledger) nextBatch() ([]Transition, map[string]int, []Gate) {
+// canary would have more events in the commit than its file keeps; and every decision to
+// consume and note to record.
+func (l *Ledger) nextBatch() ([]Transition, map[string]int, extras) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cost := map[string]int{}
@@ -65,19 +67,20 @@ func (l *Ledger) nextBatch() ([]Transition, map[string]int, []Gate) {
 	for k, v := range l.drops {
 		drops[k] = v
 	}
-	return append([]Transition(nil), l.queue[:n]...), drops, append([]Gate(nil), l.uses...)
+	ex := extras{uses: append([]Gate(nil), l.extra.uses...), notes: append([]Note(nil), l.extra.notes...)}
+	return append([]Transition(nil), l.queue[:n]...), drops, ex
 }
 
 // commitAndPush builds the commit on the current head of the branch and pushes it; when another
 // writer moved the branch meanwhile, it fetches the new head, rebuilds and tries again.
-func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops map[string]int, uses []Gate) (plumbing.Hash, int, error) {
+func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops map[string]int, ex extras) (plumbing.Hash, int, error) {
 	branch := plumbing.NewBranchReferenceName(l.opts.Branch)
 	for attempt := 1; ; attempt++ {
 		head, err := l.fetchHead(ctx)
 		if err != nil {
 			return plumbing.ZeroHash, 0, err
 		}
-		commit, changes, err := l.build(head, batch, drops, uses)
+		commit, changes, err := l.build(head, batch, drops, ex)
 		if err != nil {
 			return plumbing.ZeroHash, 0, err
 		}

@@ -20,9 +20,17 @@ const (
 	TrailerSignedBy = "Signed-By"
 )
 
-// foldGates adds the consumed decisions to the changes of their canaries, adding a change (with
-// the canary's current file) for a canary that has no transition in the batch.
-func (l *Ledger) foldGates(existing []statusEntry, changes []*canaryChange, uses []Gate) ([]*canaryChange, error) {
+// extras are what a commit records besides transitions.
+type extras struct {
+	uses  []Gate // decisions to consume
+	notes []Note
+}
+
+func (e extras) empty() bool { return len(e.uses) == 0 && len(e.notes) == 0 }
+
+// foldExtras adds the consumed decisions and the notes to the changes of their canaries, adding
+// a change (with the canary's current file) for a canary that has no transition in the batch.
+func (l *Ledger) foldExtras(existing []statusEntry, changes []*canaryChange, ex extras) ([]*canaryChange, error) {
 	byKey := make(map[string]*canaryChange, len(changes))
 	for _, c := range changes {
 		byKey[c.key] = c
@@ -31,23 +39,38 @@ func (l *Ledger) foldGates(existing []statusEntry, changes []*canaryChange, uses
 	for _, e := range existing {
 		blobs[e.namespace+"/"+e.name] = e.blob
 	}
-	for _, g := range uses {
-		c, ok := byKey[g.Key()]
-		if !ok {
-			c = &canaryChange{key: g.Key(), status: &Status{Namespace: g.Namespace, Name: g.Name}, noFile: true}
-			if h, found := blobs[g.Key()]; found {
-				b, err := readBlob(l.repo.Storer, h)
-				if err != nil {
-					return nil, fmt.Errorf("read status of %s: %w", g.Key(), err)
-				}
-				if st, err := parseStatus(b); err == nil {
-					c.status, c.noFile = st, false
-				}
+	get := func(namespace, name string) (*canaryChange, error) {
+		key := namespace + "/" + name
+		if c, ok := byKey[key]; ok {
+			return c, nil
+		}
+		c := &canaryChange{key: key, status: &Status{Namespace: namespace, Name: name}, noFile: true}
+		if h, found := blobs[key]; found {
+			b, err := readBlob(l.repo.Storer, h)
+			if err != nil {
+				return nil, fmt.Errorf("read status of %s: %w", key, err)
 			}
-			byKey[g.Key()] = c
-			changes = append(changes, c)
+			if st, err := parseStatus(b); err == nil {
+				c.status, c.noFile = st, false
+			}
+		}
+		byKey[key] = c
+		changes = append(changes, c)
+		return c, nil
+	}
+	for _, g := range ex.uses {
+		c, err := get(g.Namespace, g.Name)
+		if err != nil {
+			return nil, err
 		}
 		c.gates = append(c.gates, g)
+	}
+	for _, n := range ex.notes {
+		c, err := get(n.Namespace, n.Name)
+		if err != nil {
+			return nil, err
+		}
+		c.notes = append(c.notes, n)
 	}
 	return changes, nil
 }

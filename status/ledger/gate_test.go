@@ -226,3 +226,21 @@ func TestCommitDecisionErrors(t *testing.T) {
 	require.Equal(t, commit, branchHistory(t, srv, DefaultBranch).Commit())
 	require.Equal(t, 1, requireNoForcePush(t, srv, DefaultBranch), "the decision fast-forwards the ledger's commit")
 }
+
+func TestNote(t *testing.T) {
+	srv := newServer(t)
+	ctx := testContext(t)
+	l := newLedger(t, srv, Options{})
+	require.NoError(t, l.Record(transition("test", "podinfo", "Failed", 0, "Canary failed! Scaling down podinfo.test")))
+	require.NoError(t, l.Flush(ctx))
+	require.NoError(t, l.Note(Note{Namespace: "test", Name: "podinfo", Text: "not reverted: the overlay changed\nsince the failed revision",
+		Trailers: []KeyValue{{Key: "Revert-Refused", Value: "apps/podinfo at 1234567 renders differently"}}}))
+	require.ErrorIs(t, l.Note(Note{Namespace: "Test", Name: "podinfo"}), ErrInvalidTransition)
+	require.NoError(t, l.Flush(ctx))
+	s := branchHistory(t, srv, DefaultBranch)
+	require.Equal(t, "test/podinfo: Failed (rolled back ghcr.io/stefanprodan/podinfo:6.0.1, source 3f2a1c9, not reverted: the overlay changed since the failed revision)\n\n"+
+		"Canary: test/podinfo\nPhase: Failed\nSource-Commit: "+sha+"\nRevert-Refused: apps/podinfo at 1234567 renders differently\n", s.head.Message)
+	h, err := s.History("test/podinfo")
+	require.NoError(t, err)
+	require.Len(t, h, 2, "the note's commit is in the canary's history")
+}

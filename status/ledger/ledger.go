@@ -107,11 +107,11 @@ type Ledger struct {
 	log    logr.Logger
 	wake   chan struct{}
 
-	mu      sync.Mutex // guards queue, drops, dropped, uses
+	mu      sync.Mutex // guards queue, drops, dropped, extra
 	queue   []Transition
 	drops   map[string]int
 	dropped int
-	uses    []Gate // decisions to consume (see ConsumeGate)
+	extra   extras // decisions to consume and notes to record
 
 	flushMu sync.Mutex // serialises flushes; guards the fields below
 	repo    *git.Repository
@@ -172,8 +172,28 @@ func (l *Ledger) Record(t Transition) error {
 // never blocks on Git.
 func (l *Ledger) ConsumeGate(g Gate) {
 	l.mu.Lock()
-	l.uses = append(l.uses, g)
+	l.extra.uses = append(l.extra.uses, g)
 	l.mu.Unlock()
+	l.poke()
+}
+
+// Note queues a note for the next commit: something the controller did for a canary besides
+// changing its status, such as pushing a revert to the source branch, or refusing to. Its text
+// joins the canary's summary line and its trailers the canary's trailer block; the canary's
+// status file is not changed. Like Record, it never blocks on Git.
+func (l *Ledger) Note(n Note) error {
+	if err := (Transition{Namespace: n.Namespace, Name: n.Name, Phase: "-"}).validate(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.extra.notes = append(l.extra.notes, n)
+	l.mu.Unlock()
+	l.poke()
+	return nil
+}
+
+// poke wakes Run.
+func (l *Ledger) poke() {
 	select {
 	case l.wake <- struct{}{}:
 	default:
@@ -242,7 +262,7 @@ func (l *Ledger) Flush(ctx context.Context) error {
 func (l *Ledger) idle() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.queue) == 0 && len(l.drops) == 0 && len(l.uses) == 0
+	return len(l.queue) == 0 && len(l.drops) == 0 && l.extra.empty()
 }
 
 // sleep waits d on the ledger's clock; false means ctx ended.

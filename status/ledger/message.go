@@ -30,7 +30,8 @@ type canaryChange struct {
 	lastMetrics  []MetricResult
 	lastWebhooks []WebhookResult
 	gates        []Gate // decisions consumed in the commit
-	noFile       bool   // only a decision, for a canary without a status file: none is written
+	notes        []Note
+	noFile       bool // only a decision, for a canary without a status file: none is written
 }
 
 // line is the summary of one canary, such as
@@ -66,6 +67,9 @@ func (c *canaryChange) line() string {
 	}
 	for _, g := range c.gates {
 		details = append(details, decisionText(g))
+	}
+	for _, n := range c.notes {
+		details = append(details, oneLine(n.Text))
 	}
 	if c.unrecorded > 0 {
 		details = append(details, strconv.Itoa(c.unrecorded)+" transitions not recorded: ledger queue was full")
@@ -112,6 +116,11 @@ func commitMessage(changes []*canaryChange) string {
 		}
 		for _, g := range c.gates {
 			b.WriteString(gateTrailers(g))
+		}
+		for _, n := range c.notes {
+			for _, kv := range n.Trailers {
+				fmt.Fprintf(&b, "%s: %s\n", oneLine(kv.Key), oneLine(kv.Value))
+			}
 		}
 	}
 	return b.String()

@@ -63,11 +63,16 @@ var (
 // and the Git credentials Secret. It does not push or start the controller.
 func given(t *testing.T) *scenario {
 	e := env.Get(t)
+	return givenIn(t, e, e.Namespace(t))
+}
+
+// givenIn is given in the namespace ns, which the caller created.
+func givenIn(t *testing.T, e *env.Env, ns string) *scenario {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
 	installCRDs.Do(func() { installCRDsErr = walkthrough.InstallCRDs(ctx, e, repoRoot) })
 	require.NoError(t, installCRDsErr)
-	s := &scenario{t: t, ctx: ctx, env: e, ns: e.Namespace(t), kube: e.Client(), interval: "3s"}
+	s := &scenario{t: t, ctx: ctx, env: e, ns: ns, kube: e.Client(), interval: "3s"}
 	var err error
 	s.dyn, err = dynamic.NewForConfig(e.RESTConfig())
 	require.NoError(t, err)

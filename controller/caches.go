@@ -26,6 +26,8 @@ type caches struct {
 	canaries       cache.SharedIndexInformer
 	templates      cache.SharedIndexInformer
 	alertProviders cache.SharedIndexInformer
+	// gateways are the HTTPRoute informers (set by New after discovery; nil in tests).
+	gateways *gatewayRoutes
 }
 
 func newCaches(cl *clients, opts Options) *caches {
@@ -52,6 +54,9 @@ func (c *caches) start(ctx context.Context, h eventHandlers) {
 	go c.canaries.Run(ctx.Done())
 	go c.templates.Run(ctx.Done())
 	go c.alertProviders.Run(ctx.Done())
+	if c.gateways != nil {
+		c.gateways.start(ctx)
+	}
 }
 
 // wait waits for every informer's first list.
@@ -63,6 +68,9 @@ func (c *caches) wait(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("wait for the %v cache: %w", typ, ctx.Err())
 		}
+	}
+	if c.gateways != nil {
+		return c.gateways.wait(ctx)
 	}
 	return nil
 }

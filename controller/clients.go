@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
+	gwclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
 
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/status"
@@ -20,6 +21,8 @@ type clients struct {
 	kube    kubernetes.Interface
 	dyn     dynamic.Interface
 	flagger *client.Client
+	// gateway writes Gateway API HTTPRoutes (read through informers when the cluster serves them).
+	gateway gwclient.Interface
 	// events records Kubernetes Events; stopEvents flushes and stops its broadcaster.
 	events     record.EventRecorder
 	stopEvents func()
@@ -41,8 +44,12 @@ func newClients(restCfg *rest.Config, opts Options) (*clients, error) {
 	if err != nil {
 		return nil, err
 	}
+	gateway, err := gwclient.NewForConfig(restCfg)
+	if err != nil {
+		return nil, fmt.Errorf("build Gateway API client: %w", err)
+	}
 	events, stop := status.NewEventRecorder(kube, status.DefaultComponent)
-	return &clients{kube: kube, dyn: dyn, flagger: flagger, events: events, stopEvents: stop,
+	return &clients{kube: kube, dyn: dyn, flagger: flagger, gateway: gateway, events: events, stopEvents: stop,
 		namespace: opts.ControllerNamespace}, nil
 }
 

@@ -63,6 +63,9 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 		return nil, err
 	}
 	caches := newCaches(cl, opts)
+	if caches.gateways, err = newGatewayRoutes(cl.gateway, cl.kube.Discovery(), opts, log); err != nil {
+		return nil, err
+	}
 	j := newJournal(ledgerEventHistory, ledgerSink(led, sy.loop, log),
 		imagesOf(caches.kube.Apps().V1().Deployments().Informer().GetStore()))
 	an, err := newAnalysis(cl, caches, telemetry, j, opts, log)

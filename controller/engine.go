@@ -26,7 +26,8 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal
 		Logger:                log.WithName("workload"),
 	})
 	routes := router.New(router.NewServices(cl.kube, deployments, router.ServicesOptions{Logger: log.WithName("router")}),
-		cl.dyn, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router")})
+		cl.dyn, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router"),
+			HTTPRoutes: c.gateways.routesByVersion()})
 	n := opts.Notifications
 	hooks := webhook.New(webhook.Options{EventURL: n.EventWebhook, Log: log.WithName("webhook")})
 	events := status.NewEvents(cl.events, status.EventsOptions{Hooks: hooks, Log: log.WithName("events")})

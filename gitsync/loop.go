@@ -43,6 +43,9 @@ type Options struct {
 	Overlays []string
 	// Reporter receives failures and applies; nil logs only.
 	Reporter Reporter
+	// DefaultProvider validates Canaries without spec.provider as canaries of that provider
+	// (the controller's -mesh-provider); empty means v1beta1.DefaultProvider.
+	DefaultProvider string
 	// Metrics, when set, records every sync.
 	Metrics *Metrics
 	// Clock for the status times; nil means the real clock.
@@ -116,7 +119,7 @@ func (l *Loop) Sync(ctx context.Context) (err error) {
 			return errors.Join(append(errs, err)...)
 		}
 		// Rendering is deterministic: only apply failures are worth retrying on the same commit.
-		b, err := render.Build(co.Dir, ov)
+		b, err := render.Build(co.Dir, ov, render.WithDefaultProvider(l.opts.DefaultProvider))
 		if err != nil {
 			errs = append(errs, l.fail(ctx, ov, co.Commit, err))
 			continue

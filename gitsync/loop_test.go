@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/apply"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/stretchr/testify/require"
@@ -172,6 +173,26 @@ func TestSyncRetriesFailedAppliesWithoutANewCommit(t *testing.T) {
 	require.Equal(t, []string{"apps/a@c1"}, a.applied)
 
 	require.NoError(t, l.Sync(ctx), "retried although the source did not move")
+	require.Equal(t, []string{"apps/a@c1", "apps/b@c1"}, a.applied)
+}
+
+func TestSyncValidatesCanariesAsTheDefaultProvidersOnes(t *testing.T) {
+	abTest := strings.NewReplacer("stepWeight: 5}", "iterations: 10, match: [{headers: {x-canary: {exact: insider}}}]}",
+		"port: 9898}", "port: 9898, gatewayRefs: [{name: public, namespace: gateways}]}").Replace(canary)
+	files := repo(map[string]string{"apps/b/canary.yaml": abTest})
+
+	// Under the default provider (SMI) an A/B test is refused, naming the field.
+	l, f, a, _ := newLoop(t)
+	f.commit("c1", files)
+	require.ErrorContains(t, l.Sync(t.Context()), "spec.analysis.match")
+	require.Equal(t, []string{"apps/a@c1"}, a.applied)
+
+	// Under -mesh-provider gatewayapi:v1 the same canary is valid.
+	f = &fakeFetcher{t: t}
+	a = &fakeApplier{failNext: map[string]error{}}
+	l = New(f, a, Options{Overlays: []string{"apps/*"}, DefaultProvider: v1beta1.ProviderGatewayAPIv1})
+	f.commit("c1", files)
+	require.NoError(t, l.Sync(t.Context()))
 	require.Equal(t, []string{"apps/a@c1", "apps/b@c1"}, a.applied)
 }
 

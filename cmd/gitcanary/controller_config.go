@@ -91,7 +91,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.signingKeySecret, "signing-key-secret", "", "Secret with an armored OpenPGP private key (key: git.asc) to sign ledger commits")
 	fs.BoolVar(&c.disableLedger, "disable-ledger", false, "do not write the status ledger")
 
-	fs.StringVar(&c.meshProvider, "mesh-provider", v1beta1.DefaultProvider, "mesh provider of canaries without spec.provider: smi:crossover or smi:v1alpha1|v1alpha2|v1alpha3[:mesh]")
+	fs.StringVar(&c.meshProvider, "mesh-provider", v1beta1.DefaultProvider, "mesh provider of canaries without spec.provider: smi:crossover, smi:v1alpha1|v1alpha2|v1alpha3[:mesh], gatewayapi:v1 or gatewayapi:v1beta1")
 	fs.StringVar(&c.metricsServer, "metrics-server", "http://prometheus:9090", "Prometheus URL for built-in metrics and inline queries")
 	fs.StringVar(&c.selectorLabels, "selector-labels", "app,name,app.kubernetes.io/name", "ordered selector labels that identify a target's pods")
 	fs.StringVar(&c.includeLabelPrefix, "include-label-prefix", "", "comma-separated label prefixes copied to primary objects (* for all)")

@@ -48,7 +48,7 @@ func newClients(restCfg *rest.Config, opts Options) (*clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build Gateway API client: %w", err)
 	}
-	events, stop := status.NewEventRecorder(kube, status.DefaultComponent)
+	events, stop := status.NewEventRecorder(kube, opts.Notifications.EventSourceComponent)
 	return &clients{kube: kube, dyn: dyn, flagger: flagger, gateway: gateway, events: events, stopEvents: stop,
 		namespace: opts.ControllerNamespace}, nil
 }

@@ -90,6 +90,9 @@ type NotificationOptions struct {
 	EventWebhook string
 	// ClusterName is shown in alerts.
 	ClusterName string
+	// EventSourceComponent is the source component of the Kubernetes Events on Canaries
+	// (default status.DefaultComponent, "flagger" as in Flagger).
+	EventSourceComponent string
 }
 
 // LeaderElectionOptions configure leader election; the Lease is gitcanary-leader-election.

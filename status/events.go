@@ -17,8 +17,9 @@ import (
 // ReasonSynced is the reason of every Canary event, as in Flagger.
 const ReasonSynced = "Synced"
 
-// DefaultComponent is the event source of NewEventRecorder when none is given.
-const DefaultComponent = "gitcanary"
+// DefaultComponent is the event source of NewEventRecorder when none is given: Flagger's, so
+// the field selectors and alert rules of Flagger users (source=flagger) keep matching.
+const DefaultComponent = "flagger"
 
 // EventHooks forwards events to webhooks; *webhook.Client implements it and logs its own
 // failures.

@@ -100,7 +100,7 @@ func TestEventRecorderWritesEvents(t *testing.T) {
 	var got []string
 	for _, ev := range events {
 		require.Equal(t, ReasonSynced, ev.Reason)
-		require.Equal(t, DefaultComponent, ev.Source.Component)
+		require.Equal(t, "flagger", ev.Source.Component, "Flagger's source, which its users filter on")
 		require.Equal(t, corev1.ObjectReference{
 			Kind: "Canary", Namespace: "test", Name: "podinfo", UID: "uid-1", APIVersion: "flagger.app/v1beta1",
 		}, ev.InvolvedObject)

@@ -12,6 +12,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/controller"
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/status"
 	"github.com/gitcanary/gitcanary/status/ledger"
 	"sigs.k8s.io/yaml"
 )
@@ -56,6 +57,7 @@ type controllerConfig struct {
 	msteamsURL, msteamsProxyURL                                  string
 	eventWebhook                                                 string
 	clusterName                                                  string
+	eventSourceComponent                                         string
 
 	// Process.
 	controllerNamespace     string
@@ -110,6 +112,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.msteamsProxyURL, "msteams-proxy-url", "", "proxy for MS Teams")
 	fs.StringVar(&c.eventWebhook, "event-webhook", "", "URL receiving every canary event, for canaries without event webhooks")
 	fs.StringVar(&c.clusterName, "cluster-name", "", "cluster name shown in alerts")
+	fs.StringVar(&c.eventSourceComponent, "event-source-component", status.DefaultComponent, "source component of the Kubernetes Events on Canaries (Flagger's by default, so filters on source=flagger keep working)")
 
 	fs.StringVar(&c.controllerNamespace, "controller-namespace", "gitcanary-system", "namespace of the controller: credentials, inventories, leader lease")
 	fs.BoolVar(&c.enableLeaderElection, "enable-leader-election", false, "elect a leader with a Lease, for several replicas")
@@ -241,7 +244,7 @@ func (c *controllerConfig) options() (controller.Options, error) {
 			SlackURL: c.slackURL, SlackToken: c.slackToken, SlackProxyURL: c.slackProxyURL,
 			SlackUser: c.slackUser, SlackChannel: c.slackChannel,
 			MSTeamsURL: c.msteamsURL, MSTeamsProxyURL: c.msteamsProxyURL,
-			EventWebhook: c.eventWebhook, ClusterName: c.clusterName,
+			EventWebhook: c.eventWebhook, ClusterName: c.clusterName, EventSourceComponent: c.eventSourceComponent,
 		},
 		ControllerNamespace: c.controllerNamespace,
 		LeaderElection: controller.LeaderElectionOptions{

@@ -45,6 +45,15 @@ slack-url: https://hooks.slack.com/services/x
 	require.True(t, cfg.enableLeaderElection)
 	require.Equal(t, gitsource.Ref{Branch: "prod"}, cfg.ref())
 	require.Equal(t, "smi:crossover", cfg.meshProvider, "defaults stay")
+	opts, err := cfg.options()
+	require.NoError(t, err)
+	require.Equal(t, "flagger", opts.Notifications.EventSourceComponent, "Flagger's event source by default")
+
+	cfg, err = parseConfig(t, "repo-url: https://git.example.com/fleet.git\n", "-event-source-component", "gitcanary")
+	require.NoError(t, err)
+	opts, err = cfg.options()
+	require.NoError(t, err)
+	require.Equal(t, "gitcanary", opts.Notifications.EventSourceComponent)
 }
 
 func TestControllerConfigErrors(t *testing.T) {

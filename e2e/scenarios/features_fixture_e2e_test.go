@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,8 @@ type features struct {
 	// threshold 5 unless given. Without stepWeight, stepWeights or iterations the analysis
 	// steps 5 % up to 10 %.
 	analysis string
+	// flags are extra controller flags.
+	flags []string
 }
 
 // featureCanary renders the Canary of f for the scenario.
@@ -108,9 +111,23 @@ func (s *scenario) startFeature(f features) walkthrough.Overlay {
 	s.t.Helper()
 	o := s.featureOverlay(f)
 	s.push("podinfo 6.0.0", o)
-	s.startController()
+	s.startController(f.flags...)
 	s.waitPhase(v1beta1.CanaryPhaseInitialized, 2*time.Minute)
 	return o
+}
+
+// eventSources returns the source components of the Canary's Kubernetes Events.
+func (s *scenario) eventSources() []string {
+	s.t.Helper()
+	list, err := s.kube.CoreV1().Events(s.ns).List(s.ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Canary,involvedObject.name=podinfo"})
+	require.NoError(s.t, err)
+	var out []string
+	for _, e := range list.Items {
+		if !slices.Contains(out, e.Source.Component) {
+			out = append(out, e.Source.Component)
+		}
+	}
+	return out
 }
 
 // gate calls a gate endpoint of the load tester (/gate/open, /rollback/open, …) for the

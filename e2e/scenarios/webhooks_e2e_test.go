@@ -198,10 +198,11 @@ func TestConfirmPromotionWebhook(t *testing.T) {
 // Succeeded; a failing one is reported and changes nothing.
 func TestPostRolloutWebhook(t *testing.T) {
 	t.Parallel()
-	// Given a canary with two post-rollout hooks: the load tester's approve and halt gates
+	// Given a canary with two post-rollout hooks: the load tester's approve and halt gates (and
+	// a controller whose events carry the source component gitcanary)
 	s := given(t)
 	o := s.startFeature(features{analysis: "webhooks:\n" + hook("notify", "post-rollout", s.loadTesterURL("/gate/approve")) +
-		hook("audit", "post-rollout", s.loadTesterURL("/gate/halt"))})
+		hook("audit", "post-rollout", s.loadTesterURL("/gate/halt")), flags: []string{"-event-source-component", "gitcanary"}})
 	require.Empty(t, s.hookCalls("/gate/approve"))
 
 	// When 6.0.1 is pushed and promoted
@@ -219,6 +220,7 @@ func TestPostRolloutWebhook(t *testing.T) {
 	c, err := s.canary()
 	require.NoError(t, err)
 	require.Equal(t, v1beta1.CanaryPhaseSucceeded, c.Status.Phase)
+	require.Equal(t, []string{"gitcanary"}, s.eventSources())
 }
 
 // TestRollbackWebhook: a rollback hook is asked at every tick of the analysis; when its gate
@@ -302,6 +304,7 @@ func TestEventWebhook(t *testing.T) {
 			require.Equal(t, "Succeeded", p.Phase)
 		}
 	}
-	// And the receiver's payloads match what kubectl describe shows
+	// And the receiver's payloads match what kubectl describe shows, from Flagger's source
 	require.Subset(t, messages, s.kubeEvents())
+	require.Equal(t, []string{"flagger"}, s.eventSources(), "kubectl get events --field-selector source=flagger finds them")
 }

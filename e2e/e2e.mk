@@ -11,8 +11,9 @@ E2E_ROOT := $(abspath $(E2E_DIR)/..)
 TOOLS_CACHE ?= $(E2E_ROOT)/.cache/tools
 E2E_TIMEOUT ?= 30m
 # One test binary at a time: each starts its own environment, and the scenarios' analyses run
-# on 1-3 s intervals that must not compete for the two cores.
-E2E_FLAGS ?= -p 1
+# on 1-3 s intervals that must not compete for the two cores. Inside a binary, up to 4 scenarios
+# that call t.Parallel run at once, each in its own namespace (docs/performance.md has the times).
+E2E_FLAGS ?= -p 1 -parallel 4
 
 .PHONY: tools e2e
 

@@ -15,6 +15,7 @@ import (
 // TestBootstrap: pushing the podinfo overlay creates exactly the objects the seed lists, scales
 // the target to zero and ends Initialized.
 func TestBootstrap(t *testing.T) {
+	t.Parallel()
 	// Given a repository with the podinfo overlay and a controller syncing it
 	s := given(t)
 	s.push("podinfo", s.podinfoOverlay())

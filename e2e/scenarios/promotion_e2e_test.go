@@ -18,6 +18,7 @@ import (
 // traffic 5, 10, … 50 % to the canary while the load test runs and the Envoy metrics stay in
 // range, then promotes it.
 func TestPromotion(t *testing.T) {
+	t.Parallel()
 	// Given podinfo 6.0.0 initialised by the controller
 	s := given(t)
 	s.push("podinfo 6.0.0", s.podinfoOverlay())

@@ -37,6 +37,7 @@ func (s *scenario) primaryImage() string {
 // TestRestartOnNewRevision: a push during the analysis restarts it for the newer revision,
 // which is the one promoted.
 func TestRestartOnNewRevision(t *testing.T) {
+	t.Parallel()
 	// Given an analysis of 6.0.1 under way
 	s := given(t)
 	s.push("podinfo 6.0.0", s.podinfoOverlay())
@@ -67,6 +68,7 @@ func TestRestartOnNewRevision(t *testing.T) {
 // TestConfigMapChangeStartsCanary: a change of a tracked ConfigMap, with no change of the pod
 // template, is a new revision; the primary gets the new data in its -primary copy.
 func TestConfigMapChangeStartsCanary(t *testing.T) {
+	t.Parallel()
 	// Given podinfo reading its color from a ConfigMap in the overlay
 	s := given(t)
 	files := s.podinfoOverlay()
@@ -97,6 +99,7 @@ func TestConfigMapChangeStartsCanary(t *testing.T) {
 // TestControllerKilledMidAnalysis: a controller killed during an analysis is replaced; the new
 // one resumes from the Canary's status without losing weight or promoting twice.
 func TestControllerKilledMidAnalysis(t *testing.T) {
+	t.Parallel()
 	// Given an analysis of 6.0.1 at 15 % or more
 	s := given(t)
 	s.push("podinfo 6.0.0", s.podinfoOverlay())
@@ -135,6 +138,7 @@ func TestControllerKilledMidAnalysis(t *testing.T) {
 // TestInvalidPush: a broken Canary in Git is reported and applies nothing — not even the
 // valid objects pushed with it.
 func TestInvalidPush(t *testing.T) {
+	t.Parallel()
 	// Given podinfo 6.0.0 initialised
 	s := given(t)
 	s.push("podinfo 6.0.0", s.podinfoOverlay())

@@ -18,6 +18,7 @@ import (
 // every check and rolled back after 5 failed checks — with gitcanary's built-in Envoy metrics
 // (the seed's "success rate" lines) and with the example's MetricTemplates.
 func TestRollback(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// metrics edits canary.yaml; nil keeps the example's MetricTemplates.
@@ -34,6 +35,7 @@ func TestRollback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			// Given podinfo 6.0.0 initialised
 			s := given(t)
 			files := s.podinfoOverlay()

@@ -170,6 +170,11 @@ func (l *Loop) applyOverlay(ctx context.Context, commit, overlay string, b *rend
 	l.mu.Unlock()
 	l.opts.Logger.Info("overlay applied", "overlay", overlay, "revision", gitsource.ShortSHA(commit),
 		"applied", len(res.Applied), "skipped", len(res.Skipped), "pruned", len(res.Pruned))
+	// The warnings of gitcanary render (references outside the overlay, metrics that cannot
+	// work as written), once per applied change of the overlay.
+	for _, w := range b.Warnings {
+		l.opts.Logger.Info("render warning", "overlay", overlay, "revision", gitsource.ShortSHA(commit), "warning", w)
+	}
 	if l.opts.Reporter != nil {
 		l.opts.Reporter.OverlayApplied(ctx, overlay, commit, res)
 	}

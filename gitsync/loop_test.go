@@ -11,6 +11,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/apply"
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -123,6 +124,31 @@ func TestSyncAppliesOnlyChangedOverlays(t *testing.T) {
 	require.Equal(t, []string{"apps/a@c1", "apps/b@c1", "apps/a@c3"}, a.applied)
 	src, _ = l.SourceCommit("test", "podinfo")
 	require.Equal(t, "c1", src, "the canary's overlay was not re-applied")
+}
+
+func TestSyncLogsRenderWarningsOnce(t *testing.T) {
+	var lines []string
+	log := funcr.New(func(_, args string) { lines = append(lines, args) }, funcr.Options{})
+	f := &fakeFetcher{t: t}
+	l := New(f, &fakeApplier{failNext: map[string]error{}}, Options{Overlays: []string{"apps/*"}, Logger: log})
+	warnings := func() []string {
+		var out []string
+		for _, line := range lines {
+			if strings.Contains(line, `"msg"="render warning"`) {
+				out = append(out, line)
+			}
+		}
+		return out
+	}
+
+	f.commit("c1", repo(nil))
+	require.NoError(t, l.Sync(t.Context()))
+	require.Len(t, warnings(), 1)
+	require.Contains(t, warnings()[0], `"overlay"="apps/b"`)
+	require.Contains(t, warnings()[0], "Canary test/podinfo: spec.targetRef: Deployment test/podinfo is not in this overlay")
+
+	require.NoError(t, l.Sync(t.Context()))
+	require.Len(t, warnings(), 1, "not again while the overlay is unchanged")
 }
 
 func TestSyncKeepsLastGoodRevisionOfABrokenOverlay(t *testing.T) {

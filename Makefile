@@ -42,6 +42,19 @@ unit: ## Unit and component tests (no cluster needed)
 .PHONY: test
 test: unit e2e ## All tests: unit, component, then e2e on the local environment
 
+# Fuzz targets as package:name. Their seed corpora are in <package>/testdata/fuzz/<name>; a
+# crasher is written there too and then runs with the unit tests.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./render:FuzzBuild ./engine/metrics:FuzzRender ./engine:FuzzDecide
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 30s)
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
 .PHONY: demo
 demo: tools ## Run the seed walkthrough on a local environment (KEEP=1 keeps it running, INTERVAL=3s)
 	$(GO) run ./e2e/demo

@@ -47,7 +47,7 @@ type witness struct {
 }
 
 // newWitness puts the fake programs first and alone on PATH and starts counting requests.
-func newWitness(t *testing.T) *witness {
+func newWitness(t testing.TB) *witness {
 	t.Helper()
 	bin := t.TempDir()
 	w := &witness{log: filepath.Join(bin, "calls.log"), requests: requests.Load()}
@@ -70,7 +70,7 @@ func (w *witness) calls() string {
 func (w *witness) sawRequests() int64 { return requests.Load() - w.requests }
 
 // requireNothing fails the test when the render made a request or started a program.
-func (w *witness) requireNothing(t *testing.T) {
+func (w *witness) requireNothing(t testing.TB) {
 	t.Helper()
 	require.Zero(t, w.sawRequests(), "HTTP requests were made")
 	require.Empty(t, w.calls(), "programs were started")

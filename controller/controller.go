@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/engine/webhook"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/status"
 	"github.com/gitcanary/gitcanary/status/ledger"
@@ -28,6 +30,7 @@ type Controller struct {
 	analysis *analysis
 	sync     *syncer
 	ledger   *ledger.Ledger // nil when the ledger is disabled
+	gates    *ledger.Gates  // nil when the ledger is disabled
 	journal  *journal
 	registry *prometheus.Registry
 	ready    atomic.Bool
@@ -62,18 +65,24 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if err != nil {
 		return nil, err
 	}
+	gates, err := newGates(ctx, cl, remote, opts, log)
+	if err != nil {
+		return nil, err
+	}
 	caches := newCaches(cl, opts)
 	if caches.gateways, err = newGatewayRoutes(cl.gateway, cl.kube.Discovery(), opts, log); err != nil {
 		return nil, err
 	}
 	j := newJournal(ledgerEventHistory, ledgerSink(led, sy.loop, log),
 		imagesOf(caches.kube.Apps().V1().Deployments().Informer().GetStore()))
-	an, err := newAnalysis(cl, caches, telemetry, j, opts, log)
+	an, err := newAnalysis(cl, caches, telemetry, j, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
+		return gatekeeper(gates, led, sy.loop, j, rec)
+	})
 	if err != nil {
 		return nil, err
 	}
 	return &Controller{opts: opts, log: log, clients: cl, caches: caches, analysis: an, sync: sy,
-		ledger: led, journal: j, registry: registry}, nil
+		ledger: led, gates: gates, journal: j, registry: registry}, nil
 }
 
 // Run serves HTTP and runs the loops until ctx ends or a part fails; with leader election,
@@ -101,6 +110,9 @@ func (c *Controller) runLoops(ctx context.Context) error {
 	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule)
 	if c.ledger != nil {
 		g.Go(func() error { return runLedger(ctx, c.ledger, c.opts.GitTimeout, c.log) })
+	}
+	if c.gates != nil {
+		g.Go(func() error { return c.gates.Run(ctx) })
 	}
 	g.Go(func() error { return c.analysis.run(ctx, c.opts.Workers) })
 	g.Go(func() error { return c.sync.scheduler.Run(ctx) })

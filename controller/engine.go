@@ -16,8 +16,10 @@ import (
 )
 
 // newAnalysis wires the engine's adapters into a reconciler and returns the analysis loop.
-// Transitions reach the journal (and through it the ledger) from every tick.
-func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal, opts Options, log logr.Logger) (*analysis, error) {
+// Transitions reach the journal (and through it the ledger) from every tick. gates builds the
+// answerer of the Git gates, given the recorder its events go through.
+func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal, opts Options, log logr.Logger,
+	gates func(rec func() engine.Recorder) (webhook.Gates, error)) (*analysis, error) {
 	secrets := metrics.SecretsFromClientset(cl.kube)
 	deployments := workload.New(cl.kube, workload.Options{
 		SelectorLabels:        opts.SelectorLabels,
@@ -29,8 +31,15 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal
 		cl.dyn, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router"),
 			HTTPRoutes: c.gateways.routesByVersion()})
 	n := opts.Notifications
-	hooks := webhook.New(webhook.Options{EventURL: n.EventWebhook, Log: log.WithName("webhook")})
+	// The gates' events go through the recorder, which needs the events, which need the hooks.
+	var recorder engine.Recorder
+	gk, err := gates(func() engine.Recorder { return recorder })
+	if err != nil {
+		return nil, err
+	}
+	hooks := webhook.New(webhook.Options{EventURL: n.EventWebhook, Log: log.WithName("webhook"), Gates: gk})
 	events := status.NewEvents(cl.events, status.EventsOptions{Hooks: hooks, Log: log.WithName("events")})
+	recorder = j.recorder(events)
 	notifier := notify.New(notify.ProvidersFromStore(c.alertProviders.GetStore()), secrets, notify.Options{
 		ClusterName: n.ClusterName,
 		SlackURL:    n.SlackURL, SlackToken: n.SlackToken, SlackProxy: n.SlackProxyURL,
@@ -47,7 +56,7 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal
 		Metrics:   querier,
 		Hooks:     hooks,
 		Notifier:  notifier,
-		Recorder:  j.recorder(events),
+		Recorder:  recorder,
 		Canaries:  status.NewStore(cl.flagger),
 		Telemetry: j.telemetry(telemetry),
 	}, engine.Options{DefaultProvider: opts.MeshProvider, MinInterval: opts.MinAnalysisInterval, Logger: log.WithName("engine")})

@@ -102,7 +102,14 @@ func (j *journal) watch(inf cache.SharedIndexInformer) {
 	})
 }
 
-func (j *journal) observe(c *v1beta1.Canary) {
+func (j *journal) observe(c *v1beta1.Canary) { j.emit(c, false) }
+
+// record queues a transition of c's current status now, with the events gathered so far, even
+// when the status did not change (a Git gate started waiting for another revision: the status
+// branch must name it).
+func (j *journal) record(c *v1beta1.Canary) { j.emit(c, true) }
+
+func (j *journal) emit(c *v1beta1.Canary, force bool) {
 	if c.Status.Phase == "" {
 		return
 	}
@@ -110,7 +117,7 @@ func (j *journal) observe(c *v1beta1.Canary) {
 	j.mu.Lock()
 	prev, seen := j.last[key]
 	st := c.Status
-	if seen && prev.Phase == st.Phase && prev.CanaryWeight == st.CanaryWeight && prev.FailedChecks == st.FailedChecks &&
+	if !force && seen && prev.Phase == st.Phase && prev.CanaryWeight == st.CanaryWeight && prev.FailedChecks == st.FailedChecks &&
 		prev.Iterations == st.Iterations && prev.LastAppliedSpec == st.LastAppliedSpec {
 		j.mu.Unlock()
 		return

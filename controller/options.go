@@ -79,6 +79,12 @@ type LedgerOptions struct {
 	Window time.Duration
 	// SigningKeySecret names a Secret with a key to sign ledger commits; empty means unsigned.
 	SigningKeySecret string
+	// AllowedSignersSecret names a Secret whose key allowed_signers (Git's allowedSignersFile
+	// format) lists the SSH keys whose signatures on gate decisions are verified; empty verifies
+	// none (deciders are then the commits' authors only).
+	AllowedSignersSecret string
+	// GatesInterval is how often the decisions on the status branch are read (default 10s).
+	GatesInterval time.Duration
 }
 
 // NotificationOptions are the alerts of canaries without alerts of their own, and the global

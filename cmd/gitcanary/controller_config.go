@@ -39,6 +39,8 @@ type controllerConfig struct {
 	commitAuthor        string
 	ledgerWindow        time.Duration
 	signingKeySecret    string
+	allowedSigners      string
+	gatesInterval       time.Duration
 	disableLedger       bool
 
 	// Analysis.
@@ -90,7 +92,9 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.allowStatusOnSource, "allow-status-on-source-branch", false, "allow -status-branch to be the synced branch")
 	fs.StringVar(&c.commitAuthor, "commit-author", "gitcanary <gitcanary@localhost>", `author of ledger commits, "Name <email>"`)
 	fs.DurationVar(&c.ledgerWindow, "ledger-batch-window", 2*time.Second, "transitions within this window go into one ledger commit")
-	fs.StringVar(&c.signingKeySecret, "signing-key-secret", "", "Secret with an armored OpenPGP private key (key: git.asc) to sign ledger commits")
+	fs.StringVar(&c.signingKeySecret, "signing-key-secret", "", "Secret with a key to sign ledger commits: git.asc (armored OpenPGP) or identity (SSH, Git's gpg.format=ssh); passphrase if encrypted")
+	fs.StringVar(&c.allowedSigners, "allowed-signers-secret", "", "Secret whose key allowed_signers (Git's allowedSignersFile format) lists the SSH keys whose signatures on gate decisions are verified")
+	fs.DurationVar(&c.gatesInterval, "gates-interval", 10*time.Second, "how often the decisions on the status branch (Git gates) are read")
 	fs.BoolVar(&c.disableLedger, "disable-ledger", false, "do not write the status ledger")
 
 	fs.StringVar(&c.meshProvider, "mesh-provider", v1beta1.DefaultProvider, "mesh provider of canaries without spec.provider: smi:crossover, smi:v1alpha1|v1alpha2|v1alpha3[:mesh], gatewayapi:v1 or gatewayapi:v1beta1")
@@ -224,12 +228,14 @@ func (c *controllerConfig) options() (controller.Options, error) {
 		InsecureIgnoreHostKey: c.insecureIgnoreHostKey,
 		CacheDir:              c.cacheDir,
 		Ledger: controller.LedgerOptions{
-			Disabled:          c.disableLedger,
-			Branch:            c.statusBranch,
-			AllowSourceBranch: c.allowStatusOnSource,
-			Author:            ledger.Signature{Name: author.Name, Email: author.Address},
-			Window:            c.ledgerWindow,
-			SigningKeySecret:  c.signingKeySecret,
+			Disabled:             c.disableLedger,
+			Branch:               c.statusBranch,
+			AllowSourceBranch:    c.allowStatusOnSource,
+			Author:               ledger.Signature{Name: author.Name, Email: author.Address},
+			Window:               c.ledgerWindow,
+			SigningKeySecret:     c.signingKeySecret,
+			AllowedSignersSecret: c.allowedSigners,
+			GatesInterval:        c.gatesInterval,
 		},
 		MeshProvider:         c.meshProvider,
 		MetricsServer:        c.metricsServer,

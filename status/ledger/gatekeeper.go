@@ -20,6 +20,11 @@ type GatekeeperOptions struct {
 	Consume func(Gate)
 	// Event emits a Kubernetes event on the canary naming the decider; nil emits none.
 	Event func(ctx context.Context, c *v1beta1.Canary, eventType, message string)
+	// Waiting is told, once per canary, kind, revision and decision file content, that a gate is
+	// closed and why ("waiting for a confirm-rollout decision naming revision 3f2a1c9"), so the
+	// controller can say so in an event and record the revision waited for on the status branch
+	// (where `gitcanary approve` reads it); nil tells nobody.
+	Waiting func(ctx context.Context, c *v1beta1.Canary, kind GateKind, sourceCommit, why string)
 }
 
 // Gatekeeper answers a canary's Git gates (webhooks with url "git:") from the decisions on the
@@ -33,6 +38,7 @@ type Gatekeeper struct {
 
 	mu     sync.Mutex
 	opened map[string]string // "<namespace>/<name>/<kind>" → source commit it was opened for
+	told   map[string]string // "<namespace>/<name>/<kind>" → what Waiting was last told
 }
 
 // NewGatekeeper returns a Gatekeeper.
@@ -40,7 +46,7 @@ func NewGatekeeper(opts GatekeeperOptions) (*Gatekeeper, error) {
 	if opts.Lookup == nil || opts.SourceCommit == nil {
 		return nil, fmt.Errorf("gatekeeper: Lookup and SourceCommit are required")
 	}
-	return &Gatekeeper{opts: opts, opened: map[string]string{}}, nil
+	return &Gatekeeper{opts: opts, opened: map[string]string{}, told: map[string]string{}}, nil
 }
 
 // GateKindOf is the decision that answers a webhook type, false for types that are no gate.
@@ -77,12 +83,16 @@ func (k *Gatekeeper) Check(ctx context.Context, c *v1beta1.Canary, h v1beta1.Can
 	}
 	g, ok := k.opts.Lookup(c.Namespace, c.Name, kind)
 	if !ok {
-		return fmt.Errorf("gate %s: no %s decision for %s/%s revision %s on the status branch (%s)",
-			h.Name, kind, c.Namespace, c.Name, gitsource.ShortSHA(src), GatePath(c.Namespace, c.Name, kind))
+		why := fmt.Sprintf("waiting for a %s decision naming revision %s of %s.%s in %s", kind, gitsource.ShortSHA(src),
+			c.Name, c.Namespace, GatePath(c.Namespace, c.Name, kind))
+		k.tell(ctx, c, kind, src, "", why)
+		return fmt.Errorf("gate %s: %s", h.Name, why)
 	}
 	if !g.Names(src) {
-		return fmt.Errorf("gate %s: the %s decision names revision %s, not %s/%s's current revision %s",
-			h.Name, kind, g.Revision, c.Namespace, c.Name, gitsource.ShortSHA(src))
+		why := fmt.Sprintf("the %s decision of %s names revision %s, not the current revision %s of %s.%s",
+			kind, oneLine(g.Decider.String()), g.Revision, gitsource.ShortSHA(src), c.Name, c.Namespace)
+		k.tell(ctx, c, kind, src, g.Blob, why)
+		return fmt.Errorf("gate %s: %s", h.Name, why)
 	}
 	k.mu.Lock()
 	k.opened[key] = src
@@ -94,6 +104,21 @@ func (k *Gatekeeper) Check(ctx context.Context, c *v1beta1.Canary, h v1beta1.Can
 		k.opts.Consume(g)
 	}
 	return nil
+}
+
+// tell calls Waiting once per canary, kind, revision and decision content.
+func (k *Gatekeeper) tell(ctx context.Context, c *v1beta1.Canary, kind GateKind, src, blob, why string) {
+	if k.opts.Waiting == nil {
+		return
+	}
+	key, what := c.Namespace+"/"+c.Name+"/"+string(kind), src+" "+blob
+	k.mu.Lock()
+	told := k.told[key] == what
+	k.told[key] = what
+	k.mu.Unlock()
+	if !told {
+		k.opts.Waiting(ctx, c, kind, src, why)
+	}
 }
 
 func eventType(kind GateKind) string {

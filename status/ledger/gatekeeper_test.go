@@ -15,7 +15,7 @@ func TestGatekeeper(t *testing.T) {
 	alice := Decider{Commit: "c0ffee", Name: "Alice", Email: "alice@example.com"}
 	decisions := map[GateKind]Gate{}
 	sources := map[string]string{}
-	var events, consumed []string
+	var events, consumed, waits []string
 	k, err := NewGatekeeper(GatekeeperOptions{
 		Lookup: func(ns, name string, kind GateKind) (Gate, bool) {
 			g, ok := decisions[kind]
@@ -26,6 +26,9 @@ func TestGatekeeper(t *testing.T) {
 		Event: func(_ context.Context, c *v1beta1.Canary, eventType, message string) {
 			events = append(events, eventType+" "+message)
 		},
+		Waiting: func(_ context.Context, c *v1beta1.Canary, kind GateKind, src, why string) {
+			waits = append(waits, string(kind)+" "+src[:7]+": "+why)
+		},
 	})
 	require.NoError(t, err)
 	approval := v1beta1.CanaryWebhook{Name: "approval", Type: v1beta1.ConfirmRolloutHook, URL: "git:"}
@@ -34,9 +37,15 @@ func TestGatekeeper(t *testing.T) {
 
 	require.ErrorContains(t, check(approval), "the source commit of test/podinfo is not known yet")
 	sources["test/podinfo"] = sha
-	require.EqualError(t, check(approval), "gate approval: no confirm-rollout decision for test/podinfo revision 3f2a1c9 on the status branch (gates/test/podinfo/confirm-rollout.yaml)")
-	decisions[GateConfirmRollout] = Gate{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout, GateFile: GateFile{Revision: older[:7]}, Decider: alice}
-	require.EqualError(t, check(approval), "gate approval: the confirm-rollout decision names revision aaaaaaa, not test/podinfo's current revision 3f2a1c9")
+	require.EqualError(t, check(approval), "gate approval: waiting for a confirm-rollout decision naming revision 3f2a1c9 of podinfo.test in gates/test/podinfo/confirm-rollout.yaml")
+	require.Error(t, check(approval))
+	decisions[GateConfirmRollout] = Gate{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout, GateFile: GateFile{Revision: older[:7]}, Decider: alice, Blob: "b1"}
+	require.EqualError(t, check(approval), "gate approval: the confirm-rollout decision of Alice <alice@example.com> (unsigned) names revision aaaaaaa, not the current revision 3f2a1c9 of podinfo.test")
+	require.Error(t, check(approval))
+	require.Equal(t, []string{
+		"confirm-rollout 3f2a1c9: waiting for a confirm-rollout decision naming revision 3f2a1c9 of podinfo.test in gates/test/podinfo/confirm-rollout.yaml",
+		"confirm-rollout 3f2a1c9: the confirm-rollout decision of Alice <alice@example.com> (unsigned) names revision aaaaaaa, not the current revision 3f2a1c9 of podinfo.test",
+	}, waits, "told once per revision and decision")
 	require.Empty(t, events)
 	require.Empty(t, consumed)
 
@@ -50,7 +59,8 @@ func TestGatekeeper(t *testing.T) {
 	require.Len(t, events, 1)
 
 	sources["test/podinfo"] = older
-	require.ErrorContains(t, check(approval), "no confirm-rollout decision", "a new revision needs its own decision")
+	require.ErrorContains(t, check(approval), "waiting for a confirm-rollout decision naming revision aaaaaaa", "a new revision needs its own decision")
+	require.Len(t, waits, 3)
 
 	decisions[GateAbort] = Gate{Namespace: "test", Name: "podinfo", Kind: GateAbort, GateFile: GateFile{Revision: older}, Decider: alice}
 	require.NoError(t, check(abort))

@@ -1,0 +1,74 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-logr/logr"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
+	"github.com/gitcanary/gitcanary/engine/webhook"
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/gitsync"
+	"github.com/gitcanary/gitcanary/status/ledger"
+)
+
+// allowedSignersKey is the key of the allowed signers Secret (Git's gpg.ssh.allowedSignersFile
+// format).
+const allowedSignersKey = "allowed_signers"
+
+// newGates returns the reader of the decisions committed to the status branch, or nil when the
+// ledger is disabled (Git gates then stay closed).
+func newGates(ctx context.Context, cl *clients, remote gitsource.Remote, opts Options, log logr.Logger) (*ledger.Gates, error) {
+	lo := opts.Ledger
+	if lo.Disabled {
+		return nil, nil
+	}
+	gopts := ledger.GatesOptions{Branch: lo.Branch, Interval: lo.GatesInterval, Log: log.WithName("gates")}
+	if lo.AllowedSignersSecret != "" {
+		data, err := cl.secretData(ctx, lo.AllowedSignersSecret)
+		if err != nil {
+			return nil, err
+		}
+		if gopts.AllowedSigners, err = ledger.ParseAllowedSigners(data[allowedSignersKey]); err != nil {
+			return nil, fmt.Errorf("allowed signers Secret %s, key %s: %w", lo.AllowedSignersSecret, allowedSignersKey, err)
+		}
+	}
+	return ledger.NewGates(remote, gopts)
+}
+
+// gatekeeper answers the Git gates of the engine's webhook calls from the decisions read by
+// gates: a decision opens a gate for the revision of the source commit it names, the event
+// naming the decider goes through rec (so the journal keeps it too), and the decision is handed
+// to the ledger to be recorded and removed. A closed gate says what it waits for in an event;
+// when a waiting canary's revision changed, the journal records its status again so that the
+// status branch names the revision waited for (`gitcanary approve` reads it there). Without
+// gates it is nil: Git gates stay closed.
+func gatekeeper(gates *ledger.Gates, led *ledger.Ledger, sources *gitsync.Loop, j *journal, rec func() engine.Recorder) (webhook.Gates, error) {
+	if gates == nil || led == nil {
+		return nil, nil
+	}
+	return ledger.NewGatekeeper(ledger.GatekeeperOptions{
+		Lookup:       gates.Lookup,
+		SourceCommit: sources.SourceCommit,
+		Consume:      led.ConsumeGate,
+		Event: func(ctx context.Context, c *v1beta1.Canary, eventType, message string) {
+			rec().Event(ctx, c, eventType, message)
+		},
+		Waiting: func(ctx context.Context, c *v1beta1.Canary, _ ledger.GateKind, _, why string) {
+			rec().Event(ctx, c, "Normal", "Git gate: "+why)
+			if c.Status.Phase == v1beta1.CanaryPhaseWaiting {
+				j.record(c)
+			}
+		},
+	})
+}
+
+// RefreshGates makes the controller read the decisions on the status branch now instead of at
+// its next poll; a push notification of the status branch calls it.
+func (c *Controller) RefreshGates() {
+	if c.gates != nil {
+		c.gates.Trigger()
+	}
+}

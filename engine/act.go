@@ -32,7 +32,7 @@ func (r *Reconciler) do(ctx context.Context, stored, c *v1beta1.Canary, a Action
 	case ActReconcileRouter:
 		return p.Router.Reconcile(ctx, c)
 	case ActSetRoutes:
-		return p.Router.SetRoutes(ctx, c, a.Primary, a.Canary)
+		return p.Router.SetRoutes(ctx, c, Routes{Primary: a.Primary, Canary: a.Canary, Mirror: a.Mirror})
 	case ActScaleToZero:
 		return p.Scaler.ScaleToZero(ctx, c)
 	case ActScaleFromZero:

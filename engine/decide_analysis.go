@@ -37,7 +37,7 @@ func decideAnalysing(p *plan) {
 		return
 	}
 	p.report.Analysed = true
-	outcome, ok := p.analyse(canaryWeight == 0 && c.Status.Iterations == 0)
+	outcome, ok := p.analyse(p.firstAnalysisTick(canaryWeight))
 	switch {
 	case !ok, outcome == tickHeld:
 		return
@@ -115,14 +115,15 @@ func (p *plan) analyse(first bool) (outcome tickOutcome, ok bool) {
 }
 
 // advanceCanary is one passing tick of the canary strategy: below maxWeight the canary gets
-// the next step (after the confirm-traffic-increase gate); at maxWeight, after the
-// confirm-promotion gate, the target is promoted.
+// the next step (after the confirm-traffic-increase gate, which mirrored routes skip, and,
+// with analysis.mirror, after one mirroring step); at maxWeight, after the confirm-promotion
+// gate, the target is promoted.
 func (p *plan) advanceCanary(current int) {
 	c, a := p.c, p.c.Spec.Analysis
 	if nextStepWeight(a, current) <= 0 {
 		return // stepWeight 0 never advances, as in Flagger
 	}
-	if c.Status.Phase != v1beta1.CanaryPhaseWaitingPromotion {
+	if c.Status.Phase != v1beta1.CanaryPhaseWaitingPromotion && !p.mirrored() {
 		failed, ok := p.gate(v1beta1.ConfirmTrafficIncreaseHook, v1beta1.CanaryPhaseProgressing)
 		if !ok {
 			return
@@ -136,6 +137,9 @@ func (p *plan) advanceCanary(current int) {
 		}
 	}
 	if current < c.MaxWeight() {
+		if p.mirrorStep(current) {
+			return
+		}
 		w := advance(a, current)
 		p.setRoutes(v1beta1.TotalWeight-w, w)
 		p.st.CanaryWeight = w
@@ -167,12 +171,13 @@ func (p *plan) advanceABTest() {
 }
 
 // advanceIterations is one passing tick of Blue/Green: count the iterations with traffic on
-// the primary, then (after the confirm-promotion gate) route everything to the canary for one
-// more tick, then promote.
+// the primary (mirrored to the canary with analysis.mirror), then (after the
+// confirm-promotion gate) route everything to the canary for one more tick, then promote.
 func (p *plan) advanceIterations() {
 	c := p.c
 	n, it := c.Spec.Analysis.Iterations, c.Status.Iterations
 	if n > it {
+		p.mirrorIteration()
 		p.st.Iterations = it + 1
 		p.info(msgAdvanceIteration(c, it+1, n))
 		return
@@ -181,7 +186,7 @@ func (p *plan) advanceIterations() {
 		return
 	}
 	if n == it {
-		p.info(msgRoutingCanary)
+		p.info(p.cutOverMessage())
 		p.setRoutes(0, v1beta1.TotalWeight)
 		p.st.Iterations = it + 1
 		return

@@ -112,7 +112,8 @@ func ready(rev string) engine.Workload {
 type world struct {
 	workload    engine.Workload
 	workloadErr error
-	primary     int // routed weights; canary = 100 - primary
+	primary     int  // routed weights; canary = 100 - primary
+	mirrored    bool // the router mirrors the requests to the canary
 	routesErr   error
 	hooks       map[string]error               // by webhook name; missing means 2xx
 	metrics     map[string]engine.MetricResult // by metric name; missing fails the test
@@ -154,7 +155,7 @@ func decide(t testing.TB, c *v1beta1.Canary, w world) decided {
 		case engine.CheckWorkload:
 			obs.SetWorkload(w.workload, w.workloadErr)
 		case engine.CheckRoutes:
-			obs.SetRoutes(w.primary, 100-w.primary, w.routesErr)
+			obs.SetRoutes(engine.Routes{Primary: w.primary, Canary: 100 - w.primary, Mirror: w.mirrored}, w.routesErr)
 		case engine.CheckHook:
 			obs.SetHook(ch.Index, w.hooks[ch.Name])
 		case engine.CheckMetric:

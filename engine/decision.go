@@ -83,7 +83,8 @@ const (
 	ActEnsurePrimary ActionKind = iota + 1
 	// ActReconcileRouter creates or updates the Services and the TrafficSplit.
 	ActReconcileRouter
-	// ActSetRoutes routes Primary% to the primary and Canary% to the canary.
+	// ActSetRoutes routes Primary% to the primary and Canary% to the canary, and mirrors the
+	// requests to the canary when Mirror is set.
 	ActSetRoutes
 	// ActScaleToZero scales the target to zero.
 	ActScaleToZero
@@ -114,6 +115,8 @@ type Action struct {
 	Kind ActionKind
 	// Primary and Canary weights (ActSetRoutes).
 	Primary, Canary int
+	// Mirror sends a copy of the requests to the canary (ActSetRoutes).
+	Mirror bool
 	// Phase of the canary for webhook payloads (ActPostRolloutHooks, ActRecordEvent).
 	Phase v1beta1.CanaryPhase
 	// Event to record (ActRecordEvent).
@@ -138,6 +141,9 @@ func (a Action) String() string {
 	case ActReconcileRouter:
 		return "ReconcileRouter"
 	case ActSetRoutes:
+		if a.Mirror {
+			return fmt.Sprintf("SetRoutes %d/%d mirror", a.Primary, a.Canary)
+		}
 		return fmt.Sprintf("SetRoutes %d/%d", a.Primary, a.Canary)
 	case ActScaleToZero:
 		return "ScaleToZero"

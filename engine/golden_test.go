@@ -130,3 +130,40 @@ func TestGoldenRollbackBuiltin(t *testing.T) {
 		"Canary failed! Scaling down podinfo.test",
 	})
 }
+
+// mirrorRun is seedRun for a Gateway API canary with analysis.mirror, whose lines show the
+// routes set as well.
+func mirrorRun(t *testing.T, c *v1beta1.Canary) (lines, events []string) {
+	t.Helper()
+	h := newHarness(t, c, engine.Options{})
+	h.Metrics.Set("error-rate", 0.12)
+	h.Metrics.Set("latency", 0.25)
+	s := newCluster(h, revA)
+	s.showRoutes = true
+	s.run(t, 10, inPhases(v1beta1.CanaryPhaseInitialized))
+	s.revision = revB
+	s.observe()
+	lines = s.run(t, 40, inPhases(v1beta1.CanaryPhaseSucceeded, v1beta1.CanaryPhaseFailed))
+	require.False(t, h.Router.Mirrored(), "nothing is mirrored after the analysis")
+	return lines, h.Recorder.Messages()
+}
+
+// TestGoldenMirrorBlueGreen drives a Blue/Green canary with traffic mirroring: the requests
+// are mirrored to the canary during the iterations, then all traffic goes to it, then it is
+// promoted.
+func TestGoldenMirrorBlueGreen(t *testing.T) {
+	lines, events := mirrorRun(t, seedCanary(t, blueGreen(3), mirror))
+	golden(t, "mirror-blue-green", lines)
+	requireInOrder(t, events, []string{"Starting canary analysis for podinfo.test",
+		"Advance podinfo.test canary iteration 1/3", "Advance podinfo.test canary iteration 2/3",
+		"Advance podinfo.test canary iteration 3/3", "Stop traffic mirroring and route all traffic to canary",
+		"Copying podinfo.test template spec to podinfo-primary.test", "Promotion completed! Scaling down podinfo.test"})
+}
+
+// TestGoldenMirrorCanary drives a canary with one mirroring step before its first weight.
+func TestGoldenMirrorCanary(t *testing.T) {
+	lines, events := mirrorRun(t, seedCanary(t, mirror))
+	golden(t, "mirror-canary", lines)
+	requireInOrder(t, events, append([]string{"Starting canary analysis for podinfo.test",
+		"Advance podinfo.test canary weight 0"}, advanceEvents(5, 10, 15, 20, 25, 30, 35, 40, 45, 50)...))
+}

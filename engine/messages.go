@@ -14,6 +14,7 @@ const (
 	msgSuspended      = "skipping canary run as object is suspended"
 	msgRoutingPrimary = "Routing all traffic to primary"
 	msgRoutingCanary  = "Routing all traffic to canary"
+	msgStopMirroring  = "Stop traffic mirroring and route all traffic to canary"
 	msgNotConfigured  = "Metric query failed for no usable metrics template and query were configured"
 	// msgProvidersAvailable is the initialization event of a canary whose metrics providers
 	// all answered.

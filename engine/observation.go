@@ -36,8 +36,8 @@ type WorkloadResult struct {
 
 // RoutesResult is what Router.Routes returned.
 type RoutesResult struct {
-	Primary, Canary int
-	Err             error
+	Routes
+	Err error
 }
 
 // MetricResult is what Metrics.Query returned: the value, or an error (usually *MetricError),
@@ -56,8 +56,8 @@ func (o *Observation) SetWorkload(w Workload, err error) {
 }
 
 // SetRoutes records the result of CheckRoutes.
-func (o *Observation) SetRoutes(primary, canary int, err error) {
-	o.Routes = &RoutesResult{Primary: primary, Canary: canary, Err: err}
+func (o *Observation) SetRoutes(r Routes, err error) {
+	o.Routes = &RoutesResult{Routes: r, Err: err}
 }
 
 // SetHook records the result of a CheckHook.

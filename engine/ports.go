@@ -43,10 +43,11 @@ type Router interface {
 	// Reconcile creates or updates the apex, -primary and -canary Services and the routing
 	// object. A new routing object routes everything to the primary.
 	Reconcile(ctx context.Context, c *v1beta1.Canary) error
-	// SetRoutes routes primary% of the traffic to the primary and canary% to the canary.
-	SetRoutes(ctx context.Context, c *v1beta1.Canary, primary, canary int) error
-	// Routes returns the weights currently routed.
-	Routes(ctx context.Context, c *v1beta1.Canary) (primary, canary int, err error)
+	// SetRoutes routes the traffic as r says: r.Primary% to the primary, r.Canary% to the
+	// canary and, when r.Mirror, a copy of the requests to the canary.
+	SetRoutes(ctx context.Context, c *v1beta1.Canary, r Routes) error
+	// Routes returns how the traffic is currently routed.
+	Routes(ctx context.Context, c *v1beta1.Canary) (Routes, error)
 	// Finalize hands the apex Service back to the target (revertOnDeletion).
 	Finalize(ctx context.Context, c *v1beta1.Canary) error
 }
@@ -188,7 +189,7 @@ type Readiness struct {
 
 // Routes is how a router sends the traffic: Primary% to the primary and Canary% to the
 // canary, and, when Mirror is set, a copy of every request to the canary whose answer is
-// dropped (Gateway API only).
+// dropped (analysis.mirror; Gateway API only: other routers never mirror and report false).
 type Routes struct {
 	Primary, Canary int
 	Mirror          bool

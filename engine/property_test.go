@@ -21,6 +21,8 @@ type randomRun struct {
 	Analysis v1beta1.CanaryAnalysis
 	Failing  bool
 	Failure  runFailure
+	// Mirror makes it a Gateway API canary with analysis.mirror.
+	Mirror bool
 }
 
 // runFailure is how a failing run fails.
@@ -33,7 +35,8 @@ const (
 )
 
 // Generate implements quick.Generator: one of stepWeight (with any maxWeight), a ladder of
-// stepWeights or Blue/Green iterations, any stepWeightPromotion and threshold.
+// stepWeights or Blue/Green iterations, any stepWeightPromotion and threshold, with or without
+// traffic mirroring.
 func (randomRun) Generate(r *rand.Rand, _ int) reflect.Value {
 	a := v1beta1.CanaryAnalysis{Interval: "1m", Threshold: r.Intn(6)}
 	switch r.Intn(3) {
@@ -63,24 +66,25 @@ func (randomRun) Generate(r *rand.Rand, _ int) reflect.Value {
 	case failUnavailableHold:
 		rr.Analysis.QueryErrors = &v1beta1.CanaryQueryErrors{Policy: v1beta1.QueryErrorHold, MaxHold: fmt.Sprintf("%dm", 1+r.Intn(5))}
 	}
+	rr.Mirror = r.Intn(3) == 0
 	return reflect.ValueOf(rr)
 }
 
 func (rr randomRun) String() string {
 	a := rr.Analysis
-	return fmt.Sprintf("stepWeight=%d maxWeight=%d stepWeights=%v iterations=%d stepWeightPromotion=%d threshold=%d failing=%t failure=%d",
-		a.StepWeight, a.MaxWeight, a.StepWeights, a.Iterations, a.StepWeightPromotion, a.Threshold, rr.Failing, rr.Failure)
+	return fmt.Sprintf("stepWeight=%d maxWeight=%d stepWeights=%v iterations=%d stepWeightPromotion=%d threshold=%d failing=%t failure=%d mirror=%t",
+		a.StepWeight, a.MaxWeight, a.StepWeights, a.Iterations, a.StepWeightPromotion, a.Threshold, rr.Failing, rr.Failure, rr.Mirror)
 }
 
-// maxTicks bounds a run: initialization, start, at most 100 steps or 20 iterations, at most
-// 100 promotion steps, finalisation; a failing run also holds at most 5 intervals (noData
-// limit, maxHold) before its threshold counts.
+// maxTicks bounds a run: initialization, start, a mirror step, at most 100 steps or 20
+// iterations, at most 100 promotion steps, finalisation; a failing run also holds at most 5
+// intervals (noData limit, maxHold) before its threshold counts.
 const maxTicks = 240
 
 // TestPropertyWeightsAndTermination runs random valid analyses through the reconciler and the
 // fakes. Every routing keeps both weights in [0,100] summing to 100, the status weight stays in
 // [0,100], and every run ends Succeeded when the checks keep passing, Failed when they keep
-// failing, within maxTicks.
+// failing, within maxTicks, with nothing mirrored.
 func TestPropertyWeightsAndTermination(t *testing.T) {
 	property := func(rr randomRun) bool {
 		c := seedCanary(t, withAnalysis(func(a *v1beta1.CanaryAnalysis) {
@@ -91,6 +95,9 @@ func TestPropertyWeightsAndTermination(t *testing.T) {
 				a.Metrics[0].NoData = rr.Analysis.Metrics[0].NoData
 			}
 		}))
+		if rr.Mirror {
+			mirror(c)
+		}
 		require.NoError(t, v1beta1.ValidateCanary(c), rr.String())
 		h := newHarness(t, c, engine.Options{})
 		h.Metrics.Set("latency", 0.1)
@@ -143,6 +150,7 @@ func requireSaneWeights(t *testing.T, h *harness, mark int, rr randomRun) {
 	}
 	primary, canary, _ := h.Router.Weights()
 	require.Equal(t, []int{100, 0}, []int{primary, canary}, "%s: the primary serves everything at the end", rr)
+	require.False(t, h.Router.Mirrored(), "%s: nothing is mirrored at the end", rr)
 }
 
 func inRange(w int) bool { return w >= 0 && w <= v1beta1.TotalWeight }

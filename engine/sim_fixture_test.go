@@ -21,6 +21,8 @@ type cluster struct {
 	primaryExists bool
 	// rolling holds, per Deployment, the waiting text it shows during the next tick.
 	targetRolling, primaryRolling string
+	// showRoutes adds the Router.SetRoutes calls to the journal lines of run.
+	showRoutes bool
 }
 
 func newCluster(h *harness, revision string) *cluster {
@@ -75,7 +77,10 @@ func (s *cluster) run(t testing.TB, limit int, done func(c *v1beta1.Canary) bool
 		calls := s.h.Journal.Since(mark)
 		c := s.h.stored(t)
 		out = append(out, fmt.Sprintf("== tick +%v: %s weight=%d failedChecks=%d", s.h.clock.Since(t0), c.Status.Phase, c.Status.CanaryWeight, c.Status.FailedChecks))
-		for _, l := range enginetest.Lines(calls, "Hooks", "Recorder", "Notifier") {
+		for _, l := range enginetest.Lines(calls, "Hooks", "Recorder", "Notifier", "Router") {
+			if strings.HasPrefix(l, "Router.") && !(s.showRoutes && strings.HasPrefix(l, "Router.SetRoutes")) {
+				continue
+			}
 			out = append(out, "  "+l)
 		}
 		s.apply(calls)

@@ -60,6 +60,11 @@ type mesh interface {
 // smiMesh adapts SMI, which has no mirroring, to mesh.
 type smiMesh struct{ *SMI }
 
+var (
+	_ mesh = smiMesh{}
+	_ mesh = (*GatewayAPI)(nil)
+)
+
 func (m smiMesh) SetRoutes(ctx context.Context, c *v1beta1.Canary, r engine.Routes) error {
 	return m.SMI.SetRoutes(ctx, c, r.Primary, r.Canary)
 }
@@ -122,23 +127,22 @@ func (r *Dispatcher) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
 	return mesh.Reconcile(ctx, c)
 }
 
-// SetRoutes writes the weights into the TrafficSplit or HTTPRoute.
-func (r *Dispatcher) SetRoutes(ctx context.Context, c *v1beta1.Canary, primary, canary int) error {
+// SetRoutes writes r into the TrafficSplit (which cannot mirror) or the HTTPRoute.
+func (r *Dispatcher) SetRoutes(ctx context.Context, c *v1beta1.Canary, routes engine.Routes) error {
 	mesh, err := r.router(c)
 	if err != nil {
 		return err
 	}
-	return mesh.SetRoutes(ctx, c, engine.Routes{Primary: primary, Canary: canary})
+	return mesh.SetRoutes(ctx, c, routes)
 }
 
-// Routes reads the weights back from the TrafficSplit or HTTPRoute.
-func (r *Dispatcher) Routes(ctx context.Context, c *v1beta1.Canary) (primary, canary int, err error) {
+// Routes reads the routes back from the TrafficSplit or HTTPRoute.
+func (r *Dispatcher) Routes(ctx context.Context, c *v1beta1.Canary) (engine.Routes, error) {
 	mesh, err := r.router(c)
 	if err != nil {
-		return 0, 0, err
+		return engine.Routes{}, err
 	}
-	routes, err := mesh.Routes(ctx, c)
-	return routes.Primary, routes.Canary, err
+	return mesh.Routes(ctx, c)
 }
 
 // Finalize hands the apex Service back to the target; the TrafficSplit goes with garbage

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
 	"github.com/gitcanary/gitcanary/engine/workload"
 )
 
@@ -29,10 +30,10 @@ func TestDispatcherGatewayAPI(t *testing.T) {
 			_, err := kube.CoreV1().Services(ns).Get(ctx, "podinfo-canary", metav1.GetOptions{})
 			require.NoError(t, err)
 			require.Equal(t, wantBackends(100, 0), gw.route(t).Spec.Rules[0].BackendRefs)
-			require.NoError(t, d.SetRoutes(ctx, c, 60, 40))
-			p, w, err := d.Routes(ctx, c)
+			require.NoError(t, d.SetRoutes(ctx, c, engine.Routes{Primary: 60, Canary: 40}))
+			r, err := d.Routes(ctx, c)
 			require.NoError(t, err)
-			require.Equal(t, [2]int{60, 40}, [2]int{p, w})
+			require.Equal(t, engine.Routes{Primary: 60, Canary: 40}, r)
 			require.NoError(t, d.Finalize(ctx, c))
 
 			other := v1beta1.GatewayAPIv1beta1

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/engine"
 )
 
 func TestCompositeProvider(t *testing.T) {
@@ -58,10 +59,10 @@ func TestCompositeLifecycle(t *testing.T) {
 			}
 			require.Equal(t, wantSpec(version, "podinfo", 100, 0), f.split(t, version, "podinfo").Object["spec"])
 
-			require.NoError(t, f.router.SetRoutes(ctx, c, 60, 40))
-			p, cw, err := f.router.Routes(ctx, c)
+			require.NoError(t, f.router.SetRoutes(ctx, c, engine.Routes{Primary: 60, Canary: 40}))
+			r, err := f.router.Routes(ctx, c)
 			require.NoError(t, err)
-			require.Equal(t, [2]int{60, 40}, [2]int{p, cw})
+			require.Equal(t, engine.Routes{Primary: 60, Canary: 40}, r)
 			require.NoError(t, f.router.Finalize(ctx, c))
 			require.Equal(t, map[string]string{"app": "podinfo-primary"}, f.service(t, "podinfo").Spec.Selector, "an owned apex is left to garbage collection")
 		})
@@ -72,8 +73,8 @@ func TestCompositeUnknownProviderWritesNothing(t *testing.T) {
 	f := newFixture(t, newTarget())
 	c := newCanary(withProvider("linkerd"))
 	require.ErrorContains(t, f.router.Reconcile(t.Context(), c), `unsupported provider "linkerd"`)
-	require.ErrorContains(t, f.router.SetRoutes(t.Context(), c, 100, 0), `unsupported provider "linkerd"`)
-	_, _, err := f.router.Routes(t.Context(), c)
+	require.ErrorContains(t, f.router.SetRoutes(t.Context(), c, engine.Routes{Primary: 100}), `unsupported provider "linkerd"`)
+	_, err := f.router.Routes(t.Context(), c)
 	require.ErrorContains(t, err, `unsupported provider "linkerd"`)
 	require.Equal(t, 0, f.kubeActions("create", "services"))
 	require.Empty(t, f.dyn.Actions())

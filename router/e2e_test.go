@@ -17,6 +17,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/e2e/env"
+	"github.com/gitcanary/gitcanary/engine"
 	"github.com/gitcanary/gitcanary/engine/workload"
 	"github.com/gitcanary/gitcanary/router"
 )
@@ -66,16 +67,16 @@ func TestE2ERouter(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, c.UID, metav1.GetControllerOf(split).UID)
 			requireWeights(t, tt.version, split, 100, 0)
-			p, cw, err := r.Routes(ctx, c)
+			routes, err := r.Routes(ctx, c)
 			require.NoError(t, err)
-			require.Equal(t, [2]int{100, 0}, [2]int{p, cw})
+			require.Equal(t, engine.Routes{Primary: 100}, routes)
 			requireTraffic(t, e, ns, map[string]int{"6.0.0": 100})
 
 			// When routes are set, then they read back and the mesh honours them.
-			require.NoError(t, r.SetRoutes(ctx, c, 70, 30))
-			p, cw, err = r.Routes(ctx, c)
+			require.NoError(t, r.SetRoutes(ctx, c, engine.Routes{Primary: 70, Canary: 30}))
+			routes, err = r.Routes(ctx, c)
 			require.NoError(t, err)
-			require.Equal(t, [2]int{70, 30}, [2]int{p, cw})
+			require.Equal(t, engine.Routes{Primary: 70, Canary: 30}, routes)
 			split, err = splits.Get(ctx, "podinfo", metav1.GetOptions{})
 			require.NoError(t, err)
 			requireWeights(t, tt.version, split, 70, 30)

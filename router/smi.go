@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
-	"github.com/gitcanary/gitcanary/engine"
 )
 
 // SMIOptions configures SMI. The zero value is valid.
@@ -29,8 +28,6 @@ type SMI struct {
 	mesh    string
 	log     logr.Logger
 }
-
-var _ engine.Router = (*SMI)(nil)
 
 // NewSMI returns the router for the TrafficSplit version of a parsed provider. It fails for a
 // version it cannot write.

@@ -9,8 +9,8 @@ import (
 // validateRouting checks the routing settings against the provider that will carry them.
 //
 // Gateway API (HTTPRoute) needs gatewayRefs, each with a name; it honours A/B matches,
-// service.mirror filters and session affinity, whose contents must be expressible in an
-// HTTPRoute. analysis.mirror is refused until the analysis drives it.
+// traffic mirroring (analysis.mirror, service.mirror filters) and session affinity, whose
+// contents must be expressible in an HTTPRoute.
 //
 // SMI TrafficSplits can do none of match, mirror, service.mirror and sessionAffinity: Flagger
 // routes 100% of the traffic to the canary for an A/B test, stalls at weight 0 when mirroring
@@ -46,12 +46,6 @@ func validateRouting(c *Canary, p Provider, spec *field.Path) field.ErrorList {
 	_, matchErrs = ParseMatches(a.Match, path.Child("match"))
 	errs = append(errs, matchErrs...)
 	errs = append(errs, validatePercent(a.MirrorWeight, path.Child("mirrorWeight"))...)
-	if a.Mirror {
-		// The router writes the RequestMirror filter, but the analysis does not turn it on yet:
-		// refuse rather than run a Blue/Green that silently mirrors nothing.
-		errs = append(errs, field.Forbidden(path.Child("mirror"),
-			"traffic mirroring of the analysis is not supported by gitcanary yet (the HTTPRoute's spec.service.mirror filters are)"))
-	}
 	if s := a.SessionAffinity; s != nil {
 		sp := path.Child("sessionAffinity")
 		if s.CookieName == "" {

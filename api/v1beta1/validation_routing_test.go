@@ -37,11 +37,12 @@ func TestValidateCanaryRouting(t *testing.T) {
 			gatewayCanary(c)
 			c.Spec.Service.Match = append(c.Spec.Service.Match, rawJSON(`{"uri":{"prefix":"/api"},"method":{"exact":"GET"},"queryParams":{"v":{"regex":"2.*"}}}`))
 		}},
-		{name: "blue/green with mirror is not supported yet", mod: func(c *Canary) {
+		{name: "blue/green with mirror", mod: func(c *Canary) {
 			gatewayCanary(c)
 			c.Spec.Analysis.StepWeight, c.Spec.Analysis.MaxWeight, c.Spec.Analysis.Iterations = 0, 0, 5
 			c.Spec.Analysis.Mirror, c.Spec.Analysis.MirrorWeight = true, 50
-		}, wantFields: []string{"spec.analysis.mirror"}, wantText: "not supported by gitcanary yet"},
+		}},
+		{name: "canary with a mirror step", mod: func(c *Canary) { gatewayCanary(c); c.Spec.Analysis.Mirror = true }},
 		{name: "session affinity", mod: func(c *Canary) {
 			gatewayCanary(c)
 			c.Spec.Analysis.SessionAffinity = &SessionAffinity{CookieName: "flagger-cookie", PrimaryCookieName: "primary-cookie"}

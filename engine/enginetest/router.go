@@ -9,14 +9,15 @@ import (
 	"github.com/gitcanary/gitcanary/engine"
 )
 
-// Router is a fake engine.Router that keeps the routed weights. Like the SMI router, Reconcile
-// creates the routing object with everything on the primary, and Routes fails before that.
+// Router is a fake engine.Router that keeps the routes. Like the SMI and Gateway API routers,
+// Reconcile creates the routing object with everything on the primary, and Routes fails
+// before that.
 type Router struct {
 	failures
-	journal         *Journal
-	mu              sync.Mutex
-	exists          bool
-	primary, canary int
+	journal *Journal
+	mu      sync.Mutex
+	exists  bool
+	routes  engine.Routes
 }
 
 var _ engine.Router = (*Router)(nil)
@@ -28,14 +29,21 @@ func NewRouter(j *Journal) *Router { return &Router{journal: j} }
 func (f *Router) Weights() (primary, canary int, exists bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.primary, f.canary, f.exists
+	return f.routes.Primary, f.routes.Canary, f.exists
 }
 
-// Route sets the routed weights, creating the routing object.
+// Mirrored reports whether the requests are mirrored to the canary.
+func (f *Router) Mirrored() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.routes.Mirror
+}
+
+// Route sets the routed weights without mirroring, creating the routing object.
 func (f *Router) Route(primary, canary int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.exists, f.primary, f.canary = true, primary, canary
+	f.exists, f.routes = true, engine.Routes{Primary: primary, Canary: canary}
 }
 
 // Reconcile implements engine.Router.
@@ -47,14 +55,18 @@ func (f *Router) Reconcile(_ context.Context, c *v1beta1.Canary) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.exists {
-		f.exists, f.primary, f.canary = true, v1beta1.TotalWeight, 0
+		f.exists, f.routes = true, engine.Routes{Primary: v1beta1.TotalWeight}
 	}
 	return nil
 }
 
 // SetRoutes implements engine.Router.
-func (f *Router) SetRoutes(_ context.Context, c *v1beta1.Canary, primary, canary int) error {
-	f.journal.add("Router", "SetRoutes", "%d/%d", primary, canary)
+func (f *Router) SetRoutes(_ context.Context, c *v1beta1.Canary, r engine.Routes) error {
+	if r.Mirror {
+		f.journal.add("Router", "SetRoutes", "%d/%d mirror", r.Primary, r.Canary)
+	} else {
+		f.journal.add("Router", "SetRoutes", "%d/%d", r.Primary, r.Canary)
+	}
 	if err := f.err("SetRoutes"); err != nil {
 		return err
 	}
@@ -63,22 +75,22 @@ func (f *Router) SetRoutes(_ context.Context, c *v1beta1.Canary, primary, canary
 	if !f.exists {
 		return fmt.Errorf("TrafficSplit %s get query error: not found", c.EventName())
 	}
-	f.primary, f.canary = primary, canary
+	f.routes = r
 	return nil
 }
 
 // Routes implements engine.Router.
-func (f *Router) Routes(_ context.Context, c *v1beta1.Canary) (primary, canary int, err error) {
+func (f *Router) Routes(_ context.Context, c *v1beta1.Canary) (engine.Routes, error) {
 	f.journal.add("Router", "Routes", "%s", c.EventName())
 	if err := f.err("Routes"); err != nil {
-		return 0, 0, err
+		return engine.Routes{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.exists {
-		return 0, 0, fmt.Errorf("TrafficSplit %s get query error: not found", c.EventName())
+		return engine.Routes{}, fmt.Errorf("TrafficSplit %s get query error: not found", c.EventName())
 	}
-	return f.primary, f.canary, nil
+	return f.routes, nil
 }
 
 // Finalize implements engine.Router.

@@ -80,7 +80,8 @@ func FuzzDecide(f *testing.F) {
 			case engine.CheckWorkload:
 				obs.SetWorkload(w, workloadErr)
 			case engine.CheckRoutes:
-				obs.SetRoutes(primary, canary, routesErr)
+				// odd seconds read routes that mirror to the canary
+				obs.SetRoutes(engine.Routes{Primary: primary, Canary: canary, Mirror: seconds&1 != 0}, routesErr)
 			case engine.CheckProviders:
 				obs.SetProviders(providersErr)
 			case engine.CheckHook:

@@ -14,6 +14,24 @@ help: ## List the targets
 build: ## Build the gitcanary binary into ./bin
 	$(GO) build -o bin/gitcanary ./cmd/gitcanary
 
+# The image (docs/release.md): version, revision and source date come from Git; override them
+# for a release build (VERSION=v0.1.0).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+IMAGE_NAME ?= gitcanary
+PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: image
+image: ## Build the OCI image (linux/amd64+arm64, no Docker) into dist/image, SBOMs into dist/sbom
+	$(GO) run ./cmd/imagebuild build -out dist -version $(VERSION) -revision $(REVISION) \
+		-source-date-epoch $(SOURCE_DATE_EPOCH) -platforms $(PLATFORMS)
+
+.PHONY: image-push
+image-push: ## Push dist/image to REGISTRY/gitcanary:VERSION (credentials from docker login)
+	@test -n "$(REGISTRY)" || { echo "usage: make image-push REGISTRY=ghcr.io/you [VERSION=v0.1.0]"; exit 2; }
+	$(GO) run ./cmd/imagebuild push -layout dist/image -ref $(REGISTRY)/$(IMAGE_NAME):$(VERSION)
+
 .PHONY: fmt
 fmt: ## Fail when a Go file is not gofmt-formatted (does not rewrite)
 	@out=$$(gofmt -l $$(git ls-files '*.go' --cached --others --exclude-standard)); \

@@ -11,11 +11,18 @@ import (
 // version (or "devel") is printed.
 var version = ""
 
+// revision is the source commit, stamped by the image build (-X main.revision=<sha>).
+var revision = ""
+
 func init() {
 	register(command{name: "version", summary: "print the version", run: runVersion})
 }
 
 func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
+	if revision != "" {
+		fmt.Fprintf(stdout, "gitcanary %s (revision %s)\n", buildVersion(), revision)
+		return exitOK
+	}
 	fmt.Fprintf(stdout, "gitcanary %s\n", buildVersion())
 	return exitOK
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/render"
 	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
@@ -33,6 +34,8 @@ type Options struct {
 	InsecureIgnoreHostKey bool
 	// CacheDir holds the Git cache and checkouts (default: a folder under the temp dir).
 	CacheDir string
+	// RenderLimits bound what rendering one overlay may cost (zero fields: render's defaults).
+	RenderLimits render.Limits
 
 	// Ledger configures the status ledger.
 	Ledger LedgerOptions

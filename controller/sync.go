@@ -41,7 +41,7 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 	if err != nil {
 		return nil, err
 	}
-	loop := gitsync.New(fetcher, applier, gitsync.Options{Overlays: opts.Overlays, DefaultProvider: opts.MeshProvider, Reporter: &syncReporter{clients: cl},
+	loop := gitsync.New(fetcher, applier, gitsync.Options{Overlays: opts.Overlays, DefaultProvider: opts.MeshProvider, RenderLimits: opts.RenderLimits, Reporter: &syncReporter{clients: cl},
 		Metrics: metrics, Logger: log.WithName("sync")})
 	sched, err := gitsource.NewScheduler(opts.SyncSchedule, loop.Sync, gitsource.SchedulerOptions{Log: log.WithName("sync")})
 	if err != nil {

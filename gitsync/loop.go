@@ -46,6 +46,8 @@ type Options struct {
 	// DefaultProvider validates Canaries without spec.provider as canaries of that provider
 	// (the controller's -mesh-provider); empty means v1beta1.DefaultProvider.
 	DefaultProvider string
+	// RenderLimits bound each overlay's render (zero fields: render's defaults).
+	RenderLimits render.Limits
 	// Metrics, when set, records every sync.
 	Metrics *Metrics
 	// Clock for the status times; nil means the real clock.
@@ -119,7 +121,7 @@ func (l *Loop) Sync(ctx context.Context) (err error) {
 			return errors.Join(append(errs, err)...)
 		}
 		// Rendering is deterministic: only apply failures are worth retrying on the same commit.
-		b, err := render.Build(co.Dir, ov, render.WithDefaultProvider(l.opts.DefaultProvider))
+		b, err := render.Build(co.Dir, ov, render.WithDefaultProvider(l.opts.DefaultProvider), render.WithLimits(l.opts.RenderLimits))
 		if err != nil {
 			errs = append(errs, l.fail(ctx, ov, co.Commit, err))
 			continue

@@ -12,6 +12,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/controller"
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/render"
 	"github.com/gitcanary/gitcanary/status"
 	"github.com/gitcanary/gitcanary/status/ledger"
 	"sigs.k8s.io/yaml"
@@ -32,6 +33,7 @@ type controllerConfig struct {
 	gitTimeout                   time.Duration
 	insecureIgnoreHostKey        bool
 	cacheDir                     string
+	renderLimits                 render.Limits
 
 	// Ledger.
 	statusBranch        string
@@ -87,6 +89,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.gitTimeout, "git-timeout", gitsource.DefaultTimeout, "timeout of every Git network call")
 	fs.BoolVar(&c.insecureIgnoreHostKey, "git-insecure-ignore-host-key", false, "accept any SSH host key (tests only; logs a warning)")
 	fs.StringVar(&c.cacheDir, "cache-dir", "", "folder for the Git cache and checkouts (default: a folder under the system temp dir)")
+	registerRenderLimits(fs, &c.renderLimits)
 
 	fs.StringVar(&c.statusBranch, "status-branch", "gitcanary/status", "branch the status ledger is committed to")
 	fs.BoolVar(&c.allowStatusOnSource, "allow-status-on-source-branch", false, "allow -status-branch to be the synced branch")
@@ -185,6 +188,9 @@ func (c *controllerConfig) validate() error {
 	if c.tickTimeout <= 0 {
 		errs = append(errs, errors.New("-tick-timeout must be positive"))
 	}
+	if c.renderLimits.YAMLNodes <= 0 {
+		errs = append(errs, fmt.Errorf("-%s must be positive", render.FlagYAMLNodes))
+	}
 	if c.threadiness < 1 {
 		errs = append(errs, errors.New("-threadiness must be at least 1"))
 	}
@@ -227,6 +233,7 @@ func (c *controllerConfig) options() (controller.Options, error) {
 		GitTimeout:            c.gitTimeout,
 		InsecureIgnoreHostKey: c.insecureIgnoreHostKey,
 		CacheDir:              c.cacheDir,
+		RenderLimits:          c.renderLimits,
 		Ledger: controller.LedgerOptions{
 			Disabled:             c.disableLedger,
 			Branch:               c.statusBranch,

@@ -20,12 +20,13 @@ func init() {
 	register(command{name: "render", summary: "render an overlay and check its Canaries, MetricTemplates and AlertProviders", run: runRender})
 }
 
-const renderUsage = `Usage: gitcanary render PATH [--root DIR] [--mesh-provider P] [-o table|yaml|json]
+const renderUsage = `Usage: gitcanary render PATH [--root DIR] [--mesh-provider P] [-o table|yaml|json] [--render-max-… LIMIT]
 
 Renders the kustomize overlay (or plain folder of manifests) at PATH as the controller would,
 lists the objects found and checks every Canary, MetricTemplate and AlertProvider. Canaries
 without spec.provider are checked as canaries of --mesh-provider (the controller's flag).
-Warnings go to stderr. Exit status: 0 valid, 1 invalid or not renderable, 2 usage error.
+Rendering never reaches the network or runs a program, and is bounded by the same limits as in
+the controller (--render-max-…, the controller's flags). Warnings go to stderr. Exit status: 0 valid, 1 invalid or not renderable, 2 usage error.
 
 `
 
@@ -34,6 +35,8 @@ func runRender(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	root := fs.String("root", "", "repository root that confines rendering (default: the Git work tree containing PATH, else the current directory)")
 	output := fs.String("o", "table", "output format: table, yaml or json")
 	provider := fs.String("mesh-provider", v1beta1.DefaultProvider, "provider of canaries without spec.provider, as the controller's -mesh-provider")
+	var limits render.Limits
+	registerRenderLimits(fs, &limits)
 	paths, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -63,7 +66,7 @@ func runRender(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	bundle, err := render.Build(*root, overlay, render.WithDefaultProvider(*provider))
+	bundle, err := render.Build(*root, overlay, render.WithDefaultProvider(*provider), render.WithLimits(limits))
 	if bundle != nil {
 		for _, w := range bundle.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w)

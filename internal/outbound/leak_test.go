@@ -118,9 +118,18 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 		c.Spec.Analysis.Alerts = append(c.Spec.Analysis.Alerts, v1beta1.CanaryAlert{Name: name, ProviderRef: v1beta1.CrossNamespaceObjectReference{Name: name}})
 	}
 	errs = append(errs, d.Notify(t.Context(), c, engine.Notification{Message: "m", Severity: v1beta1.SeverityError}))
-	for _, slackURL := range []string{echo400.URL + slackPath, gone + slackPath} {
-		g := notify.New(notify.ProvidersFromStore(cache.NewStore(cache.MetaNamespaceKeyFunc)), metrics.SecretsFromClientset(secrets),
-			notify.Options{Log: log.logger(), SlackURL: slackURL, SlackToken: slackToken, SlackProxy: "", Timeout: 2 * time.Second})
+	// The global notifier: the controller's -slack-url, -slack-token, -slack-proxy-url,
+	// -msteams-url and -msteams-proxy-url.
+	badProxy := "http://user:" + proxyPassword + "@" + strings.TrimPrefix(gone, "http://")
+	for _, o := range []notify.Options{
+		{SlackURL: echo400.URL + slackPath, SlackToken: slackToken},
+		{SlackURL: gone + slackPath, SlackToken: slackToken},
+		{SlackURL: "https://hooks.example.invalid" + slackPath, SlackProxy: badProxy},
+		{TeamsURL: echo500.URL + slackPath},
+		{TeamsURL: "https://teams.example.invalid" + slackPath, TeamsProxy: badProxy},
+	} {
+		o.Log, o.Timeout = log.logger(), 2*time.Second
+		g := notify.New(notify.ProvidersFromStore(cache.NewStore(cache.MetaNamespaceKeyFunc)), metrics.SecretsFromClientset(secrets), o)
 		errs = append(errs, g.Notify(t.Context(), canary(), engine.Notification{Message: "m"}))
 	}
 

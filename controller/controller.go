@@ -31,7 +31,6 @@ type Controller struct {
 	sync     *syncer
 	ledger   *ledger.Ledger // nil when the ledger is disabled
 	gates    *ledger.Gates  // nil when the ledger is disabled
-	journal  *journal
 	registry *prometheus.Registry
 	ready    atomic.Bool
 }
@@ -73,16 +72,14 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if caches.gateways, err = newGatewayRoutes(cl.gateway, cl.kube.Discovery(), opts, log); err != nil {
 		return nil, err
 	}
-	j := newJournal(ledgerEventHistory, ledgerSink(led, sy.loop, log),
-		imagesOf(caches.kube.Apps().V1().Deployments().Informer().GetStore()))
-	an, err := newAnalysis(cl, caches, telemetry, j, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
-		return gatekeeper(gates, led, sy.loop, j, rec)
+	an, err := newAnalysis(cl, caches, telemetry, led, sy.loop, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
+		return gatekeeper(gates, led, sy.loop, rec)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &Controller{opts: opts, log: log, clients: cl, caches: caches, analysis: an, sync: sy,
-		ledger: led, gates: gates, journal: j, registry: registry}, nil
+		ledger: led, gates: gates, registry: registry}, nil
 }
 
 // Run serves HTTP and runs the loops until ctx ends or a part fails; with leader election,
@@ -101,7 +98,6 @@ func (c *Controller) runLoops(ctx context.Context) error {
 		return fmt.Errorf("the Canary CRD is not served (kubectl apply -k manifests/crds): %w", err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	c.journal.watch(c.caches.canaries)
 	c.caches.start(ctx, c.analysis.handlers(c.caches, c.opts.EnableConfigTracking))
 	if err := c.caches.wait(ctx); err != nil {
 		return err
@@ -109,6 +105,8 @@ func (c *Controller) runLoops(ctx context.Context) error {
 	c.ready.Store(true)
 	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule)
 	if c.ledger != nil {
+		n := recoverTransitions(c.caches.canaries.GetStore().List(), c.ledger, c.log)
+		c.log.Info("uncommitted transitions handed to the ledger", "transitions", n)
 		g.Go(func() error { return runLedger(ctx, c.ledger, c.opts.GitTimeout, c.log) })
 	}
 	if c.gates != nil {

@@ -11,15 +11,17 @@ import (
 	"github.com/gitcanary/gitcanary/engine/notify"
 	"github.com/gitcanary/gitcanary/engine/webhook"
 	"github.com/gitcanary/gitcanary/engine/workload"
+	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/router"
 	"github.com/gitcanary/gitcanary/status"
+	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
 // newAnalysis wires the engine's adapters into a reconciler and returns the analysis loop.
-// Transitions reach the journal (and through it the ledger) from every tick. gates builds the
+// Each tick's transition reaches the ledger through the Telemetry port. gates builds the
 // answerer of the Git gates, given the recorder its events go through.
-func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal, opts Options, log logr.Logger,
-	gates func(rec func() engine.Recorder) (webhook.Gates, error)) (*analysis, error) {
+func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledger.Ledger, sources *gitsync.Loop,
+	opts Options, log logr.Logger, gates func(rec func() engine.Recorder) (webhook.Gates, error)) (*analysis, error) {
 	secrets := metrics.SecretsFromClientset(cl.kube)
 	deployments := workload.New(cl.kube, workload.Options{
 		SelectorLabels:        opts.SelectorLabels,
@@ -31,15 +33,14 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal
 		cl.dyn, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router"),
 			HTTPRoutes: c.gateways.routesByVersion()})
 	n := opts.Notifications
-	// The gates' events go through the recorder, which needs the events, which need the hooks.
-	var recorder engine.Recorder
-	gk, err := gates(func() engine.Recorder { return recorder })
+	// The gates' events go through the recorder, which needs the hooks, which need the gates.
+	var events *status.Events
+	gk, err := gates(func() engine.Recorder { return events })
 	if err != nil {
 		return nil, err
 	}
 	hooks := webhook.New(webhook.Options{EventURL: n.EventWebhook, Log: log.WithName("webhook"), Gates: gk})
-	events := status.NewEvents(cl.events, status.EventsOptions{Hooks: hooks, Log: log.WithName("events")})
-	recorder = j.recorder(events)
+	events = status.NewEvents(cl.events, status.EventsOptions{Hooks: hooks, Log: log.WithName("events")})
 	notifier := notify.New(notify.ProvidersFromStore(c.alertProviders.GetStore()), secrets, notify.Options{
 		ClusterName: n.ClusterName,
 		SlackURL:    n.SlackURL, SlackToken: n.SlackToken, SlackProxy: n.SlackProxyURL,
@@ -49,6 +50,10 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal
 	})
 	querier := metrics.New(metrics.TemplatesFromStore(c.templates.GetStore()), secrets, metrics.Options{DefaultServer: opts.MetricsServer})
 
+	eopts := engine.Options{DefaultProvider: opts.MeshProvider, MinInterval: opts.MinAnalysisInterval, Logger: log.WithName("engine")}
+	if led != nil {
+		eopts.Journal = journal{ledger: led, sources: sources}
+	}
 	reconciler, err := engine.NewReconciler(engine.Ports{
 		Workloads: deployments,
 		Scaler:    deployments,
@@ -56,10 +61,10 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, j *journal
 		Metrics:   querier,
 		Hooks:     hooks,
 		Notifier:  notifier,
-		Recorder:  recorder,
+		Recorder:  events,
 		Canaries:  status.NewStore(cl.flagger),
-		Telemetry: j.telemetry(telemetry),
-	}, engine.Options{DefaultProvider: opts.MeshProvider, MinInterval: opts.MinAnalysisInterval, Logger: log.WithName("engine")})
+		Telemetry: tickSink{telemetry: telemetry, ledger: led, log: log.WithName("ledger")},
+	}, eopts)
 	if err != nil {
 		return nil, fmt.Errorf("build reconciler: %w", err)
 	}

@@ -76,9 +76,14 @@ func TestConfigDataChanged(t *testing.T) {
 
 func TestWhichCanariesWake(t *testing.T) {
 	idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{targetIndex: indexByTarget, cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	tracking := eventCanary(func(c *v1beta1.Canary) { c.Status.TrackedConfigs = map[string]string{"configmap/cfg": "sum", "secret/s": "sum"} })
+	tracking := eventCanary(func(c *v1beta1.Canary) {
+		c.Status.TrackedConfigs = map[string]string{"configmap/cfg": "sum", "secret/s": "sum"}
+	})
 	other := eventCanary(func(c *v1beta1.Canary) { c.Name, c.Spec.TargetRef.Name = "backend", "backend" })
-	elsewhere := eventCanary(func(c *v1beta1.Canary) { c.Namespace = "prod"; c.Status.TrackedConfigs = map[string]string{"configmap/cfg": "sum"} })
+	elsewhere := eventCanary(func(c *v1beta1.Canary) {
+		c.Namespace = "prod"
+		c.Status.TrackedConfigs = map[string]string{"configmap/cfg": "sum"}
+	})
 	for _, c := range []*v1beta1.Canary{tracking, other, elsewhere} {
 		require.NoError(t, idx.Add(c))
 	}

@@ -40,12 +40,12 @@ func newGates(ctx context.Context, cl *clients, remote gitsource.Remote, opts Op
 
 // gatekeeper answers the Git gates of the engine's webhook calls from the decisions read by
 // gates: a decision opens a gate for the revision of the source commit it names, the event
-// naming the decider goes through rec (so the journal keeps it too), and the decision is handed
-// to the ledger to be recorded and removed. A closed gate says what it waits for in an event;
-// when a waiting canary's revision changed, the journal records its status again so that the
-// status branch names the revision waited for (`gitcanary approve` reads it there). Without
-// gates it is nil: Git gates stay closed.
-func gatekeeper(gates *ledger.Gates, led *ledger.Ledger, sources *gitsync.Loop, j *journal, rec func() engine.Recorder) (webhook.Gates, error) {
+// naming the decider goes through rec, and the decision is handed to the ledger to be recorded
+// (with its decider) and removed. A closed gate says what it waits for in an event; the status
+// branch names the revision waited for because the engine journals a Waiting canary again when
+// its source commit moves (`gitcanary approve` reads it there). Without gates it is nil: Git
+// gates stay closed.
+func gatekeeper(gates *ledger.Gates, led *ledger.Ledger, sources *gitsync.Loop, rec func() engine.Recorder) (webhook.Gates, error) {
 	if gates == nil || led == nil {
 		return nil, nil
 	}
@@ -58,9 +58,6 @@ func gatekeeper(gates *ledger.Gates, led *ledger.Ledger, sources *gitsync.Loop, 
 		},
 		Waiting: func(ctx context.Context, c *v1beta1.Canary, _ ledger.GateKind, _, why string) {
 			rec().Event(ctx, c, "Normal", "Git gate: "+why)
-			if c.Status.Phase == v1beta1.CanaryPhaseWaiting {
-				j.record(c)
-			}
 		},
 	})
 }

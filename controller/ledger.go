@@ -8,7 +8,6 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/gitsource"
-	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
@@ -52,18 +51,4 @@ func runLedger(ctx context.Context, l *ledger.Ledger, timeout time.Duration, log
 		log.Error(ferr, "ledger transitions left unpushed at shutdown", "pending", l.Pending())
 	}
 	return err
-}
-
-// ledgerSink returns the journal's sink: a transition completed with the commit that applied
-// its Canary, queued in the ledger. Without a ledger, transitions are dropped.
-func ledgerSink(l *ledger.Ledger, sources *gitsync.Loop, log logr.Logger) func(ledger.Transition) {
-	if l == nil {
-		return nil
-	}
-	return func(t ledger.Transition) {
-		t.SourceCommit, _ = sources.SourceCommit(t.Namespace, t.Name)
-		if err := l.Record(t); err != nil {
-			log.Error(err, "ledger did not record a transition", "canary", t.Namespace+"/"+t.Name, "phase", t.Phase)
-		}
-	}
 }

@@ -13,18 +13,18 @@ import (
 // recorded as a Warning event with its error and ends the tick; its error is returned.
 // Notifications, events and post-rollout hooks never fail a tick. stored is the Canary as read,
 // for writes to the Canary itself; c is what the other ports see.
-func (r *Reconciler) act(ctx context.Context, stored, c *v1beta1.Canary, actions []Action, log logr.Logger) error {
+func (r *Reconciler) act(ctx context.Context, stored, c *v1beta1.Canary, actions []Action, rec Recorder, log logr.Logger) error {
 	for _, a := range actions {
-		if err := r.do(ctx, stored, c, a, log); err != nil {
+		if err := r.do(ctx, stored, c, a, rec, log); err != nil {
 			log.Error(err, "canary action failed", "action", a.String(), "phase", c.Status.Phase)
-			r.ports.Recorder.Event(ctx, c, corev1.EventTypeWarning, err.Error())
+			rec.Event(ctx, c, corev1.EventTypeWarning, err.Error())
 			return err
 		}
 	}
 	return nil
 }
 
-func (r *Reconciler) do(ctx context.Context, stored, c *v1beta1.Canary, a Action, log logr.Logger) error {
+func (r *Reconciler) do(ctx context.Context, stored, c *v1beta1.Canary, a Action, rec Recorder, log logr.Logger) error {
 	p := r.ports
 	switch a.Kind {
 	case ActEnsurePrimary:
@@ -48,26 +48,26 @@ func (r *Reconciler) do(ctx context.Context, stored, c *v1beta1.Canary, a Action
 	case ActSetFinalizer:
 		return p.Canaries.SetFinalizer(ctx, stored, a.Finalizer)
 	case ActRecordEvent:
-		p.Recorder.Event(ctx, inPhase(c, a.Phase), a.Event.Type, a.Event.Message)
+		rec.Event(ctx, inPhase(c, a.Phase), a.Event.Type, a.Event.Message)
 	case ActNotify:
 		if err := p.Notifier.Notify(ctx, c, a.Notification); err != nil {
 			log.Error(err, "canary notification failed", "phase", c.Status.Phase)
 		}
 	case ActPostRolloutHooks:
-		r.postRolloutHooks(ctx, inPhase(c, a.Phase))
+		r.postRolloutHooks(ctx, inPhase(c, a.Phase), rec)
 	}
 	return nil
 }
 
 // postRolloutHooks calls the post-rollout webhooks in order with the canary's phase (Succeeded
 // or Failed) and records the outcome of each; the first failure ends the list.
-func (r *Reconciler) postRolloutHooks(ctx context.Context, c *v1beta1.Canary) {
+func (r *Reconciler) postRolloutHooks(ctx context.Context, c *v1beta1.Canary, rec Recorder) {
 	for _, h := range c.Webhooks(v1beta1.PostRolloutHook) {
 		if err := r.ports.Hooks.Call(ctx, c, h, c.Status.Phase); err != nil {
-			r.ports.Recorder.Event(ctx, c, corev1.EventTypeWarning, msgPostRolloutFailed(h.Name, err))
+			rec.Event(ctx, c, corev1.EventTypeWarning, msgPostRolloutFailed(h.Name, err))
 			return
 		}
-		r.ports.Recorder.Event(ctx, c, corev1.EventTypeNormal, msgHookPassed(v1beta1.PostRolloutHook, h.Name))
+		rec.Event(ctx, c, corev1.EventTypeNormal, msgHookPassed(v1beta1.PostRolloutHook, h.Name))
 	}
 }
 

@@ -140,6 +140,9 @@ type TickReport struct {
 	// Succeeded or Failed is set on the tick that ended an analysis; Skipped when it was
 	// promoted without analysis.
 	Succeeded, Failed, Skipped bool
+	// Transition is the transition the tick wrote with the Canary's status, for the status
+	// ledger; nil when it made none or the reconciler has no Journal.
+	Transition *v1beta1.CanaryTransition
 }
 
 // MetricCheck is one metric check of a tick, as the engine judged it.
@@ -166,6 +169,8 @@ type Workload struct {
 	Kind string
 	// Revision is PodTemplateHash of the target's pod template.
 	Revision string
+	// Images are the target's container images, comma-separated (ContainerImages).
+	Images string
 	// Configs maps configmap/<name> and secret/<name> of the tracked configs to their checksum.
 	Configs map[string]string
 	// Target is the readiness of the target (canary) Deployment.

@@ -38,6 +38,9 @@ type Options struct {
 	MinInterval time.Duration
 	// Logger receives the reconciler's structured logs (default: discarded).
 	Logger logr.Logger
+	// Journal, when set, numbers the canaries' transitions and keeps the uncommitted ones in
+	// their status for the status ledger (TickReport.Transition); nil records none.
+	Journal Journal
 }
 
 // Reconciler runs one canary tick at a time: observe, decide, act, record. It keeps no state
@@ -48,6 +51,7 @@ type Reconciler struct {
 	provider string
 	floor    time.Duration
 	log      logr.Logger
+	journal  Journal
 }
 
 // NewReconciler returns a Reconciler over the given ports.
@@ -64,7 +68,7 @@ func NewReconciler(p Ports, o Options) (*Reconciler, error) {
 	if o.MinInterval <= 0 {
 		o.MinInterval = v1beta1.MinAnalysisInterval
 	}
-	return &Reconciler{ports: p, clock: o.Clock, provider: o.DefaultProvider, floor: o.MinInterval, log: o.Logger}, nil
+	return &Reconciler{ports: p, clock: o.Clock, provider: o.DefaultProvider, floor: o.MinInterval, log: o.Logger, journal: o.Journal}, nil
 }
 
 func (p Ports) check() error {
@@ -98,17 +102,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, namespace, name string) (req
 	if err != nil {
 		return 0, fmt.Errorf("get canary %s/%s: %w", namespace, name, err)
 	}
+	if wait := Pace(stored, r.floor, begin); wait > 0 {
+		return wait, nil // woken early: the next step is due after the interval
+	}
 	c := r.effective(stored)
-	log := r.log.WithValues("canary", name, "namespace", namespace)
+	log := r.log.WithValues("canary", stored.ID())
 
 	d, obs, err := r.decide(ctx, c, begin)
 	if err != nil {
 		return 0, err
 	}
 	report := d.Report
-	if err := r.act(ctx, stored, c, d.Actions, log); err != nil {
+	events := &tickEvents{next: r.ports.Recorder}
+	if err := r.act(ctx, stored, c, d.Actions, events, log); err != nil {
 		report = TickReport{Phase: c.Status.Phase, MetricValues: report.MetricValues, Checks: report.Checks}
-	} else if err := r.record(ctx, stored, d, obs, log); err != nil {
+	} else if report.Transition, err = r.record(ctx, stored, d, obs, events.events, begin, log); err != nil {
 		return d.Requeue, err
 	}
 	if report.Analysed {
@@ -168,13 +176,24 @@ func (r *Reconciler) check(ctx context.Context, c *v1beta1.Canary, ch Check, obs
 	}
 }
 
-// record writes the status when it changed and logs phase transitions.
-func (r *Reconciler) record(ctx context.Context, stored *v1beta1.Canary, d Decision, obs Observation, log logr.Logger) error {
-	if !d.StatusChanged {
-		return nil
+// record writes the status when it changed and logs phase transitions. With a Journal, the
+// tick's transition is numbered and written in the same status; it is returned once written.
+func (r *Reconciler) record(ctx context.Context, stored *v1beta1.Canary, d Decision, obs Observation,
+	events []v1beta1.TransitionEvent, now time.Time, log logr.Logger) (*v1beta1.CanaryTransition, error) {
+	var t *v1beta1.CanaryTransition
+	if r.journal != nil && d.Status.Phase != "" {
+		facts := transitionFacts{events: events, checked: len(d.Report.Checks) > 0 || len(obs.Hooks) > 0,
+			source: r.journal.SourceCommit(stored), committed: r.journal.Committed(stored), now: now}
+		if obs.Workload != nil && obs.Workload.Err == nil {
+			facts.images = obs.Workload.Workload.Images
+		}
+		t = journal(&stored.Status, &d.Status, facts)
+	}
+	if !d.StatusChanged && t == nil {
+		return nil, nil
 	}
 	if err := r.ports.Canaries.WriteStatus(ctx, stored, d.Status); err != nil {
-		return fmt.Errorf("write status of canary %s: %w", stored.EventName(), err)
+		return nil, fmt.Errorf("write status of canary %s: %w", stored.ID(), err)
 	}
 	if d.Status.Phase != stored.Status.Phase {
 		kv := []any{"phase", d.Status.Phase, "weight", d.Status.CanaryWeight}
@@ -183,5 +202,5 @@ func (r *Reconciler) record(ctx context.Context, stored *v1beta1.Canary, d Decis
 		}
 		log.Info("canary phase changed", kv...)
 	}
-	return nil
+	return t, nil
 }

@@ -71,7 +71,7 @@ func TestReconcileStatusWriteError(t *testing.T) {
 	h.Workloads.Set(ready(revA))
 	h.Canaries.Fail("WriteStatus", errors.New("the object has been modified"))
 	_, err := h.r.Reconcile(context.Background(), "test", "podinfo")
-	require.ErrorContains(t, err, "write status of canary podinfo.test: the object has been modified")
+	require.ErrorContains(t, err, "write status of canary test/podinfo: the object has been modified")
 }
 
 func TestReconcileInvalidSpec(t *testing.T) {
@@ -110,6 +110,7 @@ func TestReconcileDefaultsProviderAndMetricInterval(t *testing.T) {
 
 	h.Metrics.Set("request-success-rate", 100)
 	mark := h.Journal.Len()
+	h.clock.Step(time.Minute)
 	h.tick(t)
 	require.Equal(t, []string{"Metrics.Query request-success-rate interval=1m", "Metrics.Query error-rate interval=1m"},
 		h.lines(mark, "Metrics"), "templates get the 1m default too (quirk S8)")
@@ -138,6 +139,7 @@ func TestReconcileTelemetry(t *testing.T) {
 
 	// A failing check is reported with the event it caused, and ends the checks.
 	h.Metrics.Set("error-rate", 30.8333)
+	h.clock.Step(time.Minute)
 	h.tick(t)
 	r = h.Telemetry.Reports()[1]
 	require.Equal(t, []engine.MetricCheck{{Name: "error-rate", Value: 30.8333, Failure: "Halt podinfo.test advancement error-rate 30.83 > 1",

@@ -208,5 +208,5 @@ func accepted(r *gwv1.HTTPRoute) error {
 func (g *GatewayAPI) Finalize(context.Context, *v1beta1.Canary) error { return nil }
 
 func (g *GatewayAPI) logFor(c *v1beta1.Canary) logr.Logger {
-	return g.log.WithValues("canary", c.Namespace+"/"+c.Name)
+	return g.log.WithValues("canary", c.ID())
 }

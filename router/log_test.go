@@ -38,7 +38,7 @@ func TestLogLines(t *testing.T) {
 	c.Spec.Service.PortName = "web"
 	require.NoError(t, r.Reconcile(t.Context(), c))
 
-	const keys = `,"canary":"podinfo","namespace":"test"}`
+	const keys = `,"canary":"test/podinfo"}`
 	require.Equal(t, []string{
 		`{"logger":"","level":0,"msg":"Service podinfo-canary.test created"` + keys,
 		`{"logger":"","level":0,"msg":"Service podinfo-primary.test created"` + keys,

@@ -108,5 +108,5 @@ func (k *Services) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 }
 
 func (k *Services) logFor(c *v1beta1.Canary) logr.Logger {
-	return k.log.WithValues("canary", c.Name, "namespace", c.Namespace)
+	return k.log.WithValues("canary", c.ID())
 }

@@ -169,5 +169,5 @@ func (s *SMI) Routes(ctx context.Context, c *v1beta1.Canary) (primary, canary in
 func (s *SMI) Finalize(context.Context, *v1beta1.Canary) error { return nil }
 
 func (s *SMI) logFor(c *v1beta1.Canary) logr.Logger {
-	return s.log.WithValues("canary", c.Name, "namespace", c.Namespace)
+	return s.log.WithValues("canary", c.ID())
 }

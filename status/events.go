@@ -56,7 +56,7 @@ func NewEvents(recorder record.EventRecorder, opts EventsOptions) *Events {
 // reason Synced on the Canary, and forwards it to the event webhooks, whose failures are
 // logged by them and otherwise ignored.
 func (e *Events) Event(ctx context.Context, c *v1beta1.Canary, eventType, message string) {
-	e.opts.Log.Info(message, "canary", c.EventName())
+	e.opts.Log.Info(message, "canary", c.ID())
 	e.recorder.Event(c, eventType, ReasonSynced, message)
 	if e.opts.Hooks != nil {
 		_ = e.opts.Hooks.Event(ctx, c, eventType, message)

@@ -59,7 +59,7 @@ func TestEvent(t *testing.T) {
 			require.Len(t, logged, 1)
 			require.Contains(t, logged[0], fmt.Sprintf("%q", tt.message))
 			require.Contains(t, logged[0], `"level"=0`, "logged at info level")
-			require.Contains(t, logged[0], `"canary"="podinfo.test"`)
+			require.Contains(t, logged[0], `"canary"="test/podinfo"`)
 		})
 	}
 }

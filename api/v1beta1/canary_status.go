@@ -126,6 +126,12 @@ type CanaryStatus struct {
 	// counters of the no-data and query-error policies (gitcanary extension).
 	// +optional
 	Analysis *CanaryAnalysisStatus `json:"analysis,omitempty"`
+
+	// Journal holds the transitions the status ledger has not committed yet, so that a
+	// controller that crashes before committing them commits them after its restart
+	// (gitcanary extension).
+	// +optional
+	Journal *CanaryJournal `json:"journal,omitempty"`
 }
 
 // Condition returns the condition of the given type, or nil.

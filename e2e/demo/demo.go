@@ -161,7 +161,7 @@ func (d *demo) waitPhase(ctx context.Context, phase v1beta1.CanaryPhase, timeout
 
 // printEvents prints the canary's new events, as `kubectl logs deploy/gitcanary | jq .msg`.
 func (d *demo) printEvents() {
-	events := d.ctrl.Events("podinfo." + namespace)
+	events := d.ctrl.Events(namespace + "/podinfo")
 	for _, e := range events[d.printed:] {
 		fmt.Fprintf(d.out, "    %s\n", e)
 	}

@@ -164,7 +164,7 @@ func (s *scenario) waitPhase(phase v1beta1.CanaryPhase, timeout time.Duration) *
 func (s *scenario) events() []string {
 	var out []string
 	for _, c := range s.ctrls {
-		out = append(out, c.Events("podinfo."+s.ns)...)
+		out = append(out, c.Events(s.ns+"/podinfo")...)
 	}
 	return out
 }

@@ -133,7 +133,7 @@ func (c *Controller) Events(canary string) []string {
 	return EventsFromLog(c.Log(), canary)
 }
 
-// EventsFromLog extracts the event messages of canary from a controller's JSON log: the lines
+// EventsFromLog extracts the event messages of canary ("namespace/name") from a controller's JSON log: the lines
 // of the "events" logger, whose msg is the event's text.
 func EventsFromLog(log, canary string) []string {
 	var out []string

@@ -110,7 +110,7 @@ func (d *Dispatcher) Notify(ctx context.Context, c *v1beta1.Canary, n engine.Not
 		}
 		if err := d.post(ctx, *d.global, m); err != nil {
 			err = fmt.Errorf("send alert to the global %s notifier: %w", d.global.kind, err)
-			d.opts.Log.Error(err, "alert can't be sent", "canary", c.EventName())
+			d.opts.Log.Error(err, "alert can't be sent", "canary", c.ID())
 			return err
 		}
 		return nil
@@ -121,7 +121,7 @@ func (d *Dispatcher) Notify(ctx context.Context, c *v1beta1.Canary, n engine.Not
 			continue
 		}
 		if err := d.sendAlert(ctx, c, a, m); err != nil {
-			d.opts.Log.Error(err, "alert can't be sent", "canary", c.EventName(), "alert", a.Name)
+			d.opts.Log.Error(err, "alert can't be sent", "canary", c.ID(), "alert", a.Name)
 			errs = append(errs, err)
 		}
 	}

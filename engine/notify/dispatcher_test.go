@@ -173,7 +173,7 @@ func TestNotifierFailure(t *testing.T) {
 	require.EqualError(t, err, "alert first: send to slack AlertProvider test/broken: sending notification bad response 500: invalid_payload")
 	require.Len(t, good.received(), 1, "a failing provider does not stop the others")
 	require.Len(t, logged, 1)
-	require.Contains(t, logged[0], `"canary"="podinfo.test"`)
+	require.Contains(t, logged[0], `"canary"="test/podinfo"`)
 	require.Contains(t, logged[0], `"alert"="first"`)
 }
 

@@ -46,7 +46,7 @@ func (c *Client) Event(ctx context.Context, cn *v1beta1.Canary, eventType, messa
 			Metadata:  meta,
 		})
 		if err != nil {
-			c.opts.Log.Error(err, "error sending event to webhook", "canary", cn.EventName(), "webhook", h.Name)
+			c.opts.Log.Error(err, "error sending event to webhook", "canary", cn.ID(), "webhook", h.Name)
 			errs = append(errs, fmt.Errorf("post event to webhook %s: %w", h.Name, err))
 		}
 	}

@@ -81,7 +81,7 @@ func TestEventFailuresAreLoggedAndJoined(t *testing.T) {
 	require.EqualError(t, err, "post event to webhook bad: receiver down")
 	require.Len(t, good.seen(), 1, "a failing hook does not stop the others")
 	require.Len(t, logged, 1)
-	require.Contains(t, logged[0], `"canary"="podinfo.test"`)
+	require.Contains(t, logged[0], `"canary"="test/podinfo"`)
 	require.Contains(t, logged[0], `"webhook"="bad"`)
 	require.Contains(t, logged[0], "receiver down")
 }

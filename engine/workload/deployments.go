@@ -106,7 +106,7 @@ func check(c *v1beta1.Canary) error {
 
 // logFor returns the logger with the canary's fixed keys.
 func (d *Deployments) logFor(c *v1beta1.Canary) logr.Logger {
-	return d.log.WithValues("canary", c.Name, "namespace", c.Namespace)
+	return d.log.WithValues("canary", c.ID())
 }
 
 // getDeployment reads a Deployment with Flagger's error wording.

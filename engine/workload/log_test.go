@@ -20,7 +20,7 @@ func TestLogLines(t *testing.T) {
 	d := New(kube, Options{Logger: log})
 	require.NoError(t, d.EnsurePrimary(t.Context(), newCanary(withHPA("podinfo"))))
 
-	const keys = ` "canary"="podinfo" "namespace"="test"`
+	const keys = ` "canary"="test/podinfo"`
 	require.Equal(t, []string{
 		`"level"=0 "msg"="ConfigMap cm-env-primary synced"` + keys,
 		`"level"=0 "msg"="ConfigMap cm-envfrom-primary synced"` + keys,

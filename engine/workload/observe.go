@@ -31,6 +31,7 @@ func (d *Deployments) Observe(ctx context.Context, c *v1beta1.Canary) (engine.Wo
 	w := engine.Workload{
 		Kind:     deploymentKind,
 		Revision: engine.PodTemplateHash(&target.Spec.Template),
+		Images:   engine.ContainerImages(&target.Spec.Template),
 	}
 	if d.track {
 		cs, err := d.trackedConfigs(ctx, c, &target.Spec.Template.Spec)

@@ -133,6 +133,8 @@ func TestObserve(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
+			require.Equal(t, "stefanprodan/podinfo:3.1.0", got.Images, "the target's images")
+			got.Images = ""
 			require.Equal(t, tt.want, got)
 		})
 	}

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,6 +36,9 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
+	if len(changes) == 0 && ex.empty() {
+		return plumbing.ZeroHash, 0, nil // nothing new: every transition was committed already
+	}
 	files, err := l.files(existing, changes)
 	if err != nil {
 		return plumbing.ZeroHash, 0, err
@@ -58,6 +62,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err := s.SetReference(plumbing.NewHashReference(localRef, h)); err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
+	l.built = changes
 	return h, len(changes), nil
 }
 
@@ -81,6 +86,7 @@ func (l *Ledger) fold(existing []statusEntry, batch []Transition, drops map[stri
 			}
 			if st, err := parseStatus(b); err == nil {
 				c.status = st
+				l.committed.learn(key, st) // what the branch records before this commit
 			} else {
 				l.log.Error(err, "unreadable status file replaced", "canary", key)
 			}
@@ -94,8 +100,14 @@ func (l *Ledger) fold(existing []statusEntry, batch []Transition, drops map[stri
 		if err != nil {
 			return nil, err
 		}
+		if c.status.records(t) {
+			continue // committed before a restart handed it over again
+		}
 		c.status.apply(t, l.opts.EventHistory)
 		c.transitions++
+		if t.Sequence > 0 {
+			c.sequences = append(c.sequences, t.Sequence)
+		}
 		if n := len(c.phases); n == 0 || c.phases[n-1] != t.Phase {
 			c.phases = append(c.phases, t.Phase)
 		}
@@ -117,7 +129,7 @@ func (l *Ledger) fold(existing []statusEntry, batch []Transition, drops map[stri
 		c.status.UnrecordedTransitions += drops[k]
 		c.status.Namespace, c.status.Name = splitKey(k)
 	}
-	return changes, nil
+	return slices.DeleteFunc(changes, func(c *canaryChange) bool { return c.transitions == 0 && c.unrecorded == 0 }), nil
 }
 
 func splitKey(k string) (namespace, name string) {

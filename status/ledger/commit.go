@@ -84,8 +84,14 @@ func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops ma
 		if err != nil {
 			return plumbing.ZeroHash, 0, err
 		}
+		if commit.IsZero() {
+			return head, 0, nil // the branch records the whole batch already
+		}
 		err = l.client.Push(ctx, l.repo, localRef, branch, head)
 		if err == nil {
+			for _, c := range l.built {
+				l.committed.learn(c.key, c.status)
+			}
 			if l.commits++; l.commits%resetEvery == 0 {
 				l.repo = nil
 			}

@@ -113,10 +113,13 @@ type Ledger struct {
 	dropped int
 	extra   extras // decisions to consume and notes to record
 
+	committed committed // the last transition the branch records, per canary
+
 	flushMu sync.Mutex // serialises flushes; guards the fields below
 	repo    *git.Repository
 	commits int
-	rows    map[string]Row // STATUS.md rows by status blob hash
+	rows    map[string]Row  // STATUS.md rows by status blob hash
+	built   []*canaryChange // what the last build recorded, learnt as committed once pushed
 }
 
 // New checks the options and returns a ledger writing to remote. It does no I/O.
@@ -154,7 +157,7 @@ func (l *Ledger) Record(t Transition) error {
 		l.drops[t.key()]++
 		l.dropped++
 		l.mu.Unlock()
-		l.log.Error(ErrQueueFull, "transition not recorded", "canary", t.Name, "namespace", t.Namespace, "phase", t.Phase)
+		l.log.Error(ErrQueueFull, "transition not recorded", "canary", t.key(), "phase", t.Phase)
 		return fmt.Errorf("record %s %s: %w (%d waiting)", t.key(), t.Phase, ErrQueueFull, l.opts.MaxQueue)
 	}
 	l.queue = append(l.queue, t)
@@ -164,6 +167,13 @@ func (l *Ledger) Record(t Transition) error {
 	default:
 	}
 	return nil
+}
+
+// Committed returns the sequence number of the last transition of the Canary namespace/name
+// (with that UID) that the status branch records, as far as this ledger has seen the branch;
+// 0 when it does not know.
+func (l *Ledger) Committed(namespace, name, uid string) int64 {
+	return l.committed.get(namespace+"/"+name, uid)
 }
 
 // ConsumeGate queues the removal of a decision the controller acted on: the next commit deletes

@@ -18,6 +18,8 @@ const (
 	TrailerFailedCheck   = "Failed-Check"
 	TrailerCheckQuery    = "Check-Query"
 	TrailerMetricsServer = "Metrics-Server"
+	// TrailerSequence lists the sequence numbers of the canary's transitions in the commit.
+	TrailerSequence = "Sequence"
 )
 
 // canaryChange is what one commit records for one canary.
@@ -31,7 +33,8 @@ type canaryChange struct {
 	lastWebhooks []WebhookResult
 	gates        []Gate // decisions consumed in the commit
 	notes        []Note
-	noFile       bool // only a decision, for a canary without a status file: none is written
+	sequences    []int64 // of the transitions recorded, in order
+	noFile       bool    // only a decision, for a canary without a status file: none is written
 }
 
 // line is the summary of one canary, such as
@@ -108,6 +111,13 @@ func commitMessage(changes []*canaryChange) string {
 			src = "none"
 		}
 		fmt.Fprintf(&b, "%s: %s\n%s: %s\n%s: %s\n", TrailerCanary, c.key, TrailerPhase, c.status.Phase, TrailerSourceCommit, src)
+		if len(c.sequences) > 0 {
+			seqs := make([]string, len(c.sequences))
+			for i, n := range c.sequences {
+				seqs[i] = strconv.FormatInt(n, 10)
+			}
+			fmt.Fprintf(&b, "%s: %s\n", TrailerSequence, strings.Join(seqs, ","))
+		}
 		desc, query, address := failedCheck(c.lastMetrics, c.lastWebhooks)
 		for _, kv := range [][2]string{{TrailerFailedCheck, desc}, {TrailerCheckQuery, query}, {TrailerMetricsServer, address}} {
 			if kv[1] != "" {
@@ -160,6 +170,8 @@ type Trailer struct {
 	// FailedCheck, CheckQuery and MetricsServer describe the failed check of the canary's last
 	// analysis step, if any.
 	FailedCheck, CheckQuery, MetricsServer string
+	// Sequences are the sequence numbers of the canary's transitions in the commit.
+	Sequences []int64
 }
 
 // ParseTrailers reads the canary trailer blocks of a ledger commit message: each Canary trailer
@@ -180,7 +192,7 @@ func ParseTrailers(message string) []Trailer {
 			if len(out) > 0 {
 				out[len(out)-1].Phase = v
 			}
-		case TrailerSourceCommit, TrailerFailedCheck, TrailerCheckQuery, TrailerMetricsServer:
+		case TrailerSourceCommit, TrailerFailedCheck, TrailerCheckQuery, TrailerMetricsServer, TrailerSequence:
 			if len(out) > 0 {
 				out[len(out)-1].set(k, v)
 			}
@@ -199,5 +211,11 @@ func (t *Trailer) set(key, value string) {
 		t.CheckQuery = value
 	case TrailerMetricsServer:
 		t.MetricsServer = value
+	case TrailerSequence:
+		for _, f := range strings.Split(value, ",") {
+			if n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64); err == nil {
+				t.Sequences = append(t.Sequences, n)
+			}
+		}
 	}
 }

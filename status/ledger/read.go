@@ -135,6 +135,8 @@ type Entry struct {
 	FailedCheck   string `json:"failedCheck,omitempty" yaml:"failedCheck,omitempty"`
 	CheckQuery    string `json:"checkQuery,omitempty" yaml:"checkQuery,omitempty"`
 	MetricsServer string `json:"metricsServer,omitempty" yaml:"metricsServer,omitempty"`
+	// Sequences are the numbers of the canary's transitions the commit records (status.journal).
+	Sequences []int64 `json:"sequences,omitempty" yaml:"sequences,omitempty"`
 }
 
 // History lists the commits whose Canary trailer names key ("<namespace>/<name>"), newest
@@ -146,7 +148,7 @@ func (s *Snapshot) History(key string) ([]Entry, error) {
 			if t.Canary == key {
 				out = append(out, Entry{Commit: c.Hash.String(), Time: c.Committer.When, Phase: t.Phase,
 					SourceCommit: t.SourceCommit, Summary: summaryLine(c.Message, key),
-					FailedCheck: t.FailedCheck, CheckQuery: t.CheckQuery, MetricsServer: t.MetricsServer})
+					FailedCheck: t.FailedCheck, CheckQuery: t.CheckQuery, MetricsServer: t.MetricsServer, Sequences: t.Sequences})
 			}
 		}
 		return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -42,6 +43,9 @@ type Status struct {
 	Metrics []MetricResult `json:"metrics,omitempty" yaml:"metrics,omitempty"`
 	// Webhooks are the webhook calls of that analysis step.
 	Webhooks []WebhookResult `json:"webhooks,omitempty" yaml:"webhooks,omitempty"`
+	// UID of the Canary and Sequence of its last recorded transition (status.journal).
+	UID      string `json:"uid,omitempty" yaml:"uid,omitempty"`
+	Sequence int64  `json:"sequence,omitempty" yaml:"sequence,omitempty"`
 	// UnrecordedTransitions counts transitions the ledger had to refuse because its queue was
 	// full: the history between the recorded events has a gap of that many transitions.
 	UnrecordedTransitions int `json:"unrecordedTransitions,omitempty" yaml:"unrecordedTransitions,omitempty"`
@@ -55,10 +59,19 @@ func statusPath(namespace, name string) string {
 	return path.Join(StatusDir, namespace, name+".yaml")
 }
 
+// records tells whether the file records t already: t is numbered, and the file holds the same
+// Canary (UID) at t's sequence number or later.
+func (s *Status) records(t Transition) bool {
+	return t.Sequence > 0 && s.UID == t.UID && t.Sequence <= s.Sequence
+}
+
 // apply folds a transition into the status, keeping the last history events.
 func (s *Status) apply(t Transition, history int) {
 	s.Namespace, s.Name = t.Namespace, t.Name
 	s.Phase, s.Weight, s.FailedChecks = t.Phase, t.Weight, t.FailedChecks
+	if t.Sequence > 0 {
+		s.UID, s.Sequence = t.UID, t.Sequence
+	}
 	if t.SourceCommit != "" {
 		s.SourceCommit = t.SourceCommit
 	}
@@ -106,3 +119,31 @@ func parseStatus(b []byte) (*Status, error) {
 var cellEscaper = strings.NewReplacer("|", `\|`, "\n", " ")
 
 func cell(s string) string { return cellEscaper.Replace(s) }
+
+// committed remembers, per canary, the UID and last sequence number the status branch records.
+type committed struct {
+	mu  sync.Mutex
+	seq map[string]Status // only UID and Sequence are kept
+}
+
+// learn notes what a canary's file on the branch records.
+func (c *committed) learn(key string, s *Status) {
+	if s.Sequence == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seq == nil {
+		c.seq = map[string]Status{}
+	}
+	c.seq[key] = Status{UID: s.UID, Sequence: s.Sequence}
+}
+
+func (c *committed) get(key, uid string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.seq[key]; ok && s.UID == uid {
+		return s.Sequence
+	}
+	return 0
+}

@@ -16,6 +16,12 @@ type Transition struct {
 	Namespace string
 	// Name of the Canary.
 	Name string
+	// UID of the Canary, and Sequence, the transition's number among the Canary's
+	// (status.journal). With a Sequence, the ledger commits each transition once: one that the
+	// branch already records (same UID, Sequence not above the file's) is dropped, so a
+	// controller that restarts may hand over its uncommitted transitions again.
+	UID      string
+	Sequence int64
 	// Phase after the transition, such as Progressing or Succeeded.
 	Phase string
 	// Weight routed to the canary after the transition.

@@ -4,8 +4,8 @@
 // Loop.Sync is what the gitsource.Scheduler runs. An overlay that fails to render, fails
 // validation or fails to apply is reported and keeps its last good revision in the cluster;
 // it does not hold the other overlays back, and it is retried on the next sync even when the
-// source has not moved. Overlays are compared by the digest of their rendered output
-// , so commits that do not change an overlay cause no work for it.
+// source has not moved. Overlays are compared by the digest of their rendered output,
+// so commits that do not change an overlay cause no work for it.
 //
 // The package does not fetch, render or apply by itself: it drives a Fetcher (gitsource), the
 // render package and an Applier (package apply), all injected.

@@ -60,6 +60,10 @@ type Set struct {
 	// CanaryTargets holds "<namespace>/<name>" of the Deployments that Canaries target: their
 	// spec.replicas belongs to the engine.
 	CanaryTargets map[string]bool
+	// AllowEmpty lets a set without objects prune what the overlay applied before: the overlay
+	// is intentionally empty (render.Bundle.IntentionallyEmpty). Otherwise such a set is
+	// ErrEmptySet.
+	AllowEmpty bool
 }
 
 // Result says what an apply did.
@@ -70,6 +74,12 @@ type Result struct {
 	Skipped []ObjectRef
 	// Pruned objects that left the set.
 	Pruned []ObjectRef
+	// Kept objects left the set but stay in the cluster: Namespaces without the opt-in
+	// annotation, objects with Flux's prune: disabled. They leave the inventory.
+	Kept []ObjectRef
+	// InventoryMissing is set when the overlay's inventory was gone although its objects carry
+	// its label: nothing could be pruned in this apply.
+	InventoryMissing bool
 }
 
 // ObjectError is a failure to apply or prune one object.
@@ -86,12 +96,27 @@ func (e *ObjectError) Unwrap() error { return e.Err }
 // Apply makes the cluster match set: prerequisites, dry run of everything else, apply, then
 // prune. When the dry run fails, nothing but the prerequisites is applied and the error lists
 // every failing object.
+//
+// The inventory is written twice: before anything is applied, with every object of the last
+// inventory and of the set, and after the prune, with the set (and what failed to prune). A
+// crash or a failure mid-apply therefore leaves an inventory that names every object the
+// applier may have created, and the next apply prunes what left Git since.
 func (a *Applier) Apply(ctx context.Context, set Set) (*Result, error) {
-	prev, err := a.inv.load(ctx, set.Name)
+	prev, found, err := a.inv.load(ctx, set.Name)
 	if err != nil {
 		return nil, err
 	}
 	objs := a.prepare(set)
+	if len(objs) == 0 && len(prev.Objects) > 0 && !set.AllowEmpty {
+		return nil, fmt.Errorf("set %s %w: refusing to prune the %d object(s) it applied before", set.Name, ErrEmptySet, len(prev.Objects))
+	}
+	next := &Inventory{Set: set.Name, Revision: set.Revision}
+	for _, o := range objs {
+		next.Objects = append(next.Objects, RefOf(o))
+	}
+	if err := a.inv.save(ctx, union(prev, next)); err != nil {
+		return nil, err
+	}
 	res := &Result{}
 	var prereq, rest []*unstructured.Unstructured
 	for _, o := range objs {
@@ -101,24 +126,32 @@ func (a *Applier) Apply(ctx context.Context, set Set) (*Result, error) {
 			rest = append(rest, o)
 		}
 	}
-	if err := a.applyAll(ctx, prereq, res); err != nil {
+	ours, err := a.applyAll(ctx, prereq, res)
+	if err != nil {
 		return res, err
 	}
 	if err := a.waitEstablished(ctx, prereq); err != nil {
 		return res, err
 	}
-	if err := a.applyAll(ctx, rest, res); err != nil {
+	oursRest, err := a.applyAll(ctx, rest, res)
+	if err != nil {
 		return res, err
 	}
-	next := &Inventory{Set: set.Name, Revision: set.Revision}
-	for _, o := range objs {
-		next.Objects = append(next.Objects, RefOf(o))
+	if !found && (ours || oursRest) {
+		res.InventoryMissing = true
+		a.opts.Logger.Error(ErrInventoryMissing, "the overlay's inventory ConfigMap is gone but its objects carry its label: "+
+			"nothing is pruned in this apply, objects that left Git meanwhile stay; the inventory is rebuilt", "set", set.Name)
 	}
 	pruneErrs := a.prune(ctx, set.Name, prev, next, res)
 	if err := a.inv.save(ctx, next); err != nil {
 		return res, err
 	}
 	return res, errors.Join(pruneErrs...)
+}
+
+// Inventories returns what was applied for every overlay, as recorded in the inventories.
+func (a *Applier) Inventories(ctx context.Context) ([]Inventory, error) {
+	return a.inv.list(ctx)
 }
 
 // prepare copies the objects, labels them with the inventory id, removes the fields the engine
@@ -143,16 +176,20 @@ func (a *Applier) prepare(set Set) []*unstructured.Unstructured {
 	return objs
 }
 
-// applyAll dry-runs every object, then applies them all when every dry run passed.
-func (a *Applier) applyAll(ctx context.Context, objs []*unstructured.Unstructured, res *Result) error {
+// applyAll dry-runs every object, then applies them all when every dry run passed. It reports
+// whether a live object already carried the set's inventory label.
+func (a *Applier) applyAll(ctx context.Context, objs []*unstructured.Unstructured, res *Result) (bool, error) {
 	type target struct {
 		obj *unstructured.Unstructured
 		ri  dynamic.ResourceInterface
 	}
 	var targets []target
 	var errs []error
+	ours := false
 	for _, o := range objs {
-		ri, skip, err := a.resourceFor(ctx, o)
+		ri, live, err := a.resourceFor(ctx, o)
+		skip := live != nil && ownedByEngine(live)
+		ours = ours || (live != nil && live.GetLabels()[InventoryLabel] == o.GetLabels()[InventoryLabel])
 		if err == nil && !skip {
 			_, err = ri.Apply(ctx, o.GetName(), o, metav1.ApplyOptions{FieldManager: a.opts.FieldManager, Force: true, DryRun: []string{metav1.DryRunAll}})
 		}
@@ -167,25 +204,25 @@ func (a *Applier) applyAll(ctx context.Context, objs []*unstructured.Unstructure
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%d object(s) failed validation, nothing was applied: %w", len(errs), errors.Join(errs...))
+		return ours, fmt.Errorf("%d object(s) failed validation, nothing was applied: %w", len(errs), errors.Join(errs...))
 	}
 	for _, t := range targets {
 		if _, err := t.ri.Apply(ctx, t.obj.GetName(), t.obj, metav1.ApplyOptions{FieldManager: a.opts.FieldManager, Force: true}); err != nil {
-			return &ObjectError{Object: RefOf(t.obj), Op: "apply", Err: err}
+			return ours, &ObjectError{Object: RefOf(t.obj), Op: "apply", Err: err}
 		}
 		res.Applied = append(res.Applied, RefOf(t.obj))
 		a.opts.Logger.V(1).Info("applied", "object", RefOf(t.obj).String())
 	}
-	return nil
+	return ours, nil
 }
 
-// resourceFor returns the dynamic client for an object, and whether the live object belongs to
-// the engine and must be skipped.
-func (a *Applier) resourceFor(ctx context.Context, o *unstructured.Unstructured) (dynamic.ResourceInterface, bool, error) {
+// resourceFor returns the dynamic client for an object and the live object, nil when there is
+// none.
+func (a *Applier) resourceFor(ctx context.Context, o *unstructured.Unstructured) (dynamic.ResourceInterface, *unstructured.Unstructured, error) {
 	gvk := o.GroupVersionKind()
 	m, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
-		return nil, false, fmt.Errorf("the cluster does not serve %s: %w", gvk, err)
+		return nil, nil, fmt.Errorf("the cluster does not serve %s: %w", gvk, err)
 	}
 	var ri dynamic.ResourceInterface = a.dyn.Resource(m.Resource)
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
@@ -199,11 +236,11 @@ func (a *Applier) resourceFor(ctx context.Context, o *unstructured.Unstructured)
 	live, err := ri.Get(ctx, o.GetName(), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		return ri, false, nil
+		return ri, nil, nil
 	case err != nil:
-		return nil, false, err
+		return nil, nil, err
 	}
-	return ri, ownedByEngine(live), nil
+	return ri, live, nil
 }
 
 // ownedByEngine reports whether a live object is generated by a Canary or marked by the

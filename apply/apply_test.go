@@ -102,8 +102,9 @@ func TestInventoryRoundTrip(t *testing.T) {
 	kube := fake.NewClientset()
 	s := &inventoryStore{kube: kube, namespace: "gitcanary-system"}
 
-	empty, err := s.load(ctx, "apps/podinfo")
+	empty, found, err := s.load(ctx, "apps/podinfo")
 	require.NoError(t, err)
+	require.False(t, found)
 	require.Empty(t, empty.Objects)
 
 	inv := &Inventory{Set: "apps/podinfo", Revision: "3f2a1c9", Objects: []ObjectRef{
@@ -114,15 +115,16 @@ func TestInventoryRoundTrip(t *testing.T) {
 	inv.Revision = "4b5c6d7"
 	require.NoError(t, s.save(ctx, inv), "second save updates")
 
-	got, err := s.load(ctx, "apps/podinfo")
+	got, found, err := s.load(ctx, "apps/podinfo")
 	require.NoError(t, err)
+	require.True(t, found)
 	require.Equal(t, inv, got)
 
 	cm, err := kube.CoreV1().ConfigMaps("gitcanary-system").Get(ctx, s.name("apps/podinfo"), metav1.GetOptions{})
 	require.NoError(t, err)
 	require.Equal(t, "gitcanary", cm.Labels[managedByLabel])
 
-	other, err := s.load(ctx, "apps/frontend")
+	other, _, err := s.load(ctx, "apps/frontend")
 	require.NoError(t, err)
 	require.Empty(t, other.Objects, "inventories are per overlay")
 
@@ -131,6 +133,6 @@ func TestInventoryRoundTrip(t *testing.T) {
 		Data:       map[string]string{"objects": "{broken"},
 	}, metav1.UpdateOptions{})
 	require.NoError(t, err)
-	_, err = s.load(ctx, "apps/podinfo")
+	_, _, err = s.load(ctx, "apps/podinfo")
 	require.ErrorContains(t, err, "decode inventory gitcanary-system/"+s.name("apps/podinfo")+" of apps/podinfo")
 }

@@ -15,5 +15,14 @@
 // What was applied for each overlay is recorded in an inventory (a ConfigMap in the controller's
 // namespace). Prune deletes only objects that are in the previous inventory, are absent from the
 // new one and still carry the overlay's inventory label: the applier never deletes what it did
-// not create. CustomResourceDefinitions are never pruned, so that no custom resources are lost.
+// not create. CustomResourceDefinitions are never pruned, so that no custom resources are lost;
+// nor are objects annotated with Flux's kustomize.toolkit.fluxcd.io/prune: disabled, nor
+// Namespaces unless annotated gitcanary.io/prune: enabled (deleting a Namespace deletes what is
+// in it, also what gitcanary did not apply). The inventory is written before applying (previous
+// and new objects together) and after pruning (the new objects), so that a failure or a crash
+// mid-apply never forgets an applied object.
+//
+// A set without objects for an overlay that applied objects is refused (ErrEmptySet) unless
+// Set.AllowEmpty says the overlay is empty on purpose. A missing inventory whose objects still
+// carry their label is reported (Result.InventoryMissing); nothing can be pruned then.
 package apply

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -41,20 +42,55 @@ type inventoryStore struct {
 
 func (s *inventoryStore) name(set string) string { return "gitcanary-inventory-" + inventoryID(set) }
 
-// load returns the inventory of a set; an empty one when none was saved yet.
-func (s *inventoryStore) load(ctx context.Context, set string) (*Inventory, error) {
+// load returns the inventory of a set, and whether it was found; an empty one when none was
+// saved yet.
+func (s *inventoryStore) load(ctx context.Context, set string) (*Inventory, bool, error) {
 	cm, err := s.kube.CoreV1().ConfigMaps(s.namespace).Get(ctx, s.name(set), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return &Inventory{Set: set}, nil
+		return &Inventory{Set: set}, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
+		return nil, false, fmt.Errorf("read inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
 	}
 	inv := &Inventory{Set: set, Revision: cm.Data["revision"]}
 	if err := json.Unmarshal([]byte(cm.Data["objects"]), &inv.Objects); err != nil {
-		return nil, fmt.Errorf("decode inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
+		return nil, false, fmt.Errorf("decode inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
 	}
-	return inv, nil
+	return inv, true, nil
+}
+
+// list returns every inventory of the namespace, sorted by set.
+func (s *inventoryStore) list(ctx context.Context) ([]Inventory, error) {
+	cms, err := s.kube.CoreV1().ConfigMaps(s.namespace).List(ctx, metav1.ListOptions{LabelSelector: managedByLabel + "=gitcanary," + InventoryLabel})
+	if err != nil {
+		return nil, fmt.Errorf("list inventories in %s: %w", s.namespace, err)
+	}
+	out := make([]Inventory, 0, len(cms.Items))
+	for _, cm := range cms.Items {
+		inv := Inventory{Set: cm.Data["set"], Revision: cm.Data["revision"]}
+		if err := json.Unmarshal([]byte(cm.Data["objects"]), &inv.Objects); err != nil {
+			return nil, fmt.Errorf("decode inventory %s/%s of %s: %w", s.namespace, cm.Name, inv.Set, err)
+		}
+		out = append(out, inv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Set < out[j].Set })
+	return out, nil
+}
+
+// union returns an inventory of next's set and revision holding the objects of next and then
+// those of prev that next does not hold.
+func union(prev, next *Inventory) *Inventory {
+	u := &Inventory{Set: next.Set, Revision: next.Revision, Objects: append([]ObjectRef(nil), next.Objects...)}
+	have := map[string]bool{}
+	for _, r := range next.Objects {
+		have[r.key()] = true
+	}
+	for _, r := range prev.Objects {
+		if !have[r.key()] {
+			u.Objects = append(u.Objects, r)
+		}
+	}
+	return u
 }
 
 // save writes the inventory of a set, creating its ConfigMap when needed.

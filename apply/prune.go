@@ -21,45 +21,70 @@ func (a *Applier) prune(ctx context.Context, set string, prev, next *Inventory, 
 		if keep[r.key()] || r.Kind == "CustomResourceDefinition" {
 			continue
 		}
-		pruned, err := a.pruneOne(ctx, set, r)
-		if err != nil {
+		outcome, err := a.pruneOne(ctx, set, r)
+		switch {
+		case err != nil:
 			errs = append(errs, &ObjectError{Object: r, Op: "prune", Err: err})
 			next.Objects = append(next.Objects, r)
-			continue
-		}
-		if pruned {
+		case outcome == pruned:
 			res.Pruned = append(res.Pruned, r)
 			a.opts.Logger.Info("pruned", "object", r.String())
+		case outcome == keptByAnnotation:
+			res.Kept = append(res.Kept, r)
+			a.opts.Logger.Info("left Git but kept: pruning it is disabled", "object", r.String(), "annotation", FluxPruneAnnotation+": disabled")
+		case outcome == keptNamespace:
+			res.Kept = append(res.Kept, r)
+			a.opts.Logger.Info("left Git but kept: a Namespace is pruned only when it opts in", "object", r.String(),
+				"annotation", NamespacePruneAnnotation+": "+NamespacePruneEnabled)
 		}
 	}
 	return errs
 }
 
-// pruneOne deletes one object when it still carries the set's label. It reports whether it
-// deleted anything.
-func (a *Applier) pruneOne(ctx context.Context, set string, r ObjectRef) (bool, error) {
+// pruneOutcome is what pruneOne did with an object.
+type pruneOutcome int
+
+const (
+	notOurs pruneOutcome = iota // gone already, or not the applier's any more
+	pruned
+	keptByAnnotation
+	keptNamespace
+)
+
+// pruneOne deletes one object when it still carries the set's label and its annotations allow
+// it: never with Flux's prune: disabled, and a Namespace only with the opt-in annotation.
+func (a *Applier) pruneOne(ctx context.Context, set string, r ObjectRef) (pruneOutcome, error) {
 	m, err := a.mapper.RESTMapping(r.GroupVersionKind().GroupKind(), r.Version)
 	if meta.IsNoMatchError(err) {
-		return false, nil // the kind is gone, and with it the object
+		return notOurs, nil // the kind is gone, and with it the object
 	}
 	if err != nil {
-		return false, err
+		return notOurs, err
 	}
 	ri := a.dyn.Resource(m.Resource).Namespace(r.Namespace)
 	live, err := ri.Get(ctx, r.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return false, nil
+		return notOurs, nil
 	}
 	if err != nil {
-		return false, err
+		return notOurs, err
 	}
 	if live.GetLabels()[InventoryLabel] != inventoryID(set) || ownedByEngine(live) {
-		return false, nil // not ours any more: never delete what the applier did not create
+		return notOurs, nil // not ours any more: never delete what the applier did not create
+	}
+	switch {
+	case live.GetAnnotations()[FluxPruneAnnotation] == "disabled":
+		return keptByAnnotation, nil
+	case r.Group == "" && r.Kind == "Namespace" && live.GetAnnotations()[NamespacePruneAnnotation] != NamespacePruneEnabled:
+		return keptNamespace, nil
 	}
 	policy := metav1.DeletePropagationBackground
 	err = ri.Delete(ctx, r.Name, metav1.DeleteOptions{PropagationPolicy: &policy, Preconditions: &metav1.Preconditions{UID: ptrUID(live.GetUID())}})
 	if apierrors.IsNotFound(err) {
-		return false, nil
+		return notOurs, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return notOurs, err
+	}
+	return pruned, nil
 }

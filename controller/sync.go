@@ -55,7 +55,37 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 // each Canary that Git made invalid (kubectl describe canary shows why nothing changed).
 type syncReporter struct{ clients *clients }
 
-func (r *syncReporter) OverlayApplied(context.Context, string, string, *apply.Result) {}
+// OverlayApplied warns the overlay's Canaries when the apply found the inventory gone: nothing
+// that left Git meanwhile was pruned.
+func (r *syncReporter) OverlayApplied(ctx context.Context, overlay, revision string, res *apply.Result) {
+	if !res.InventoryMissing {
+		return
+	}
+	for _, o := range res.Applied {
+		if o.Group == v1beta1.GroupName && o.Kind == v1beta1.CanaryKind {
+			r.warn(ctx, o.Namespace, o.Name, "InventoryMissing", fmt.Sprintf("the inventory of overlay %s was missing when Git revision %s was applied: "+
+				"objects that left Git meanwhile were not pruned; the inventory is rebuilt", overlay, gitsource.ShortSHA(revision)))
+		}
+	}
+}
+
+// OverlayOrphaned warns the Canaries of an overlay that left Git: its objects stay.
+func (r *syncReporter) OverlayOrphaned(ctx context.Context, overlay string, canaries []string) {
+	for _, c := range canaries {
+		ns, name, _ := strings.Cut(c, "/")
+		r.warn(ctx, ns, name, "OverlayOrphaned", fmt.Sprintf("overlay %s, which applied this Canary, is no longer in Git or matched by -overlays: "+
+			"its objects are kept, not pruned (empty it with %s to delete them)", overlay, render.EmptyMarker))
+	}
+}
+
+// warn raises a Warning event on a Canary that exists.
+func (r *syncReporter) warn(ctx context.Context, namespace, name, reason, message string) {
+	live, err := r.clients.flagger.Canaries(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	r.clients.events.Event(live, corev1.EventTypeWarning, reason, message)
+}
 
 func (r *syncReporter) OverlayFailed(ctx context.Context, overlay, revision string, err error) {
 	var invalid *render.InvalidError

@@ -23,9 +23,10 @@ type Fetcher interface {
 	Fetch(ctx context.Context) (gitsource.Checkout, error)
 }
 
-// Applier applies one overlay's objects and prunes what left it.
+// Applier applies one overlay's objects and prunes what left it, and lists what it applied.
 type Applier interface {
 	Apply(ctx context.Context, set apply.Set) (*apply.Result, error)
+	Inventories(ctx context.Context) ([]apply.Inventory, error)
 }
 
 // Reporter is told about overlays that Git broke, so users can see why nothing changed.
@@ -34,6 +35,9 @@ type Reporter interface {
 	OverlayFailed(ctx context.Context, overlay, revision string, err error)
 	// OverlayApplied is called after an overlay was applied.
 	OverlayApplied(ctx context.Context, overlay, revision string, res *apply.Result)
+	// OverlayOrphaned is called once when an overlay that applied objects leaves Git (or the
+	// overlay patterns); canaries are "<namespace>/<name>" of the Canaries it had applied.
+	OverlayOrphaned(ctx context.Context, overlay string, canaries []string)
 }
 
 // Options configure a Loop.
@@ -66,6 +70,9 @@ type OverlayStatus struct {
 	AppliedAt time.Time
 	// Err is the last failure, cleared by a successful apply.
 	Err error
+	// Orphaned is set while the overlay, which applied objects, is no longer in Git or no
+	// longer matched by the overlay patterns. Its objects are kept, not pruned.
+	Orphaned bool
 
 	cause string // Err without the revision, to report a failure once while it lasts
 }
@@ -114,11 +121,15 @@ func (l *Loop) Sync(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	orphans := l.markOrphans(ctx, co.Dir, overlays)
 	var errs []error
 	applyFailed := false
 	for _, ov := range overlays {
 		if err := ctx.Err(); err != nil {
 			return errors.Join(append(errs, err)...)
+		}
+		if orphans[ov] {
+			continue // its folder is gone: reported, its objects kept
 		}
 		// Rendering is deterministic: only apply failures are worth retrying on the same commit.
 		b, err := render.Build(co.Dir, ov, render.WithDefaultProvider(l.opts.DefaultProvider), render.WithLimits(l.opts.RenderLimits))
@@ -160,7 +171,7 @@ func (l *Loop) applyOverlay(ctx context.Context, commit, overlay string, b *rend
 	for _, c := range b.Canaries {
 		targets[c.Namespace+"/"+c.Spec.TargetRef.Name] = true
 	}
-	res, err := l.applier.Apply(ctx, apply.Set{Name: overlay, Revision: commit, Objects: b.Objects, CanaryTargets: targets})
+	res, err := l.applier.Apply(ctx, apply.Set{Name: overlay, Revision: commit, Objects: b.Objects, CanaryTargets: targets, AllowEmpty: b.IntentionallyEmpty})
 	if err != nil {
 		return l.fail(ctx, overlay, commit, err)
 	}
@@ -171,7 +182,10 @@ func (l *Loop) applyOverlay(ctx context.Context, commit, overlay string, b *rend
 	}
 	l.mu.Unlock()
 	l.opts.Logger.Info("overlay applied", "overlay", overlay, "revision", gitsource.ShortSHA(commit),
-		"applied", len(res.Applied), "skipped", len(res.Skipped), "pruned", len(res.Pruned))
+		"applied", len(res.Applied), "skipped", len(res.Skipped), "pruned", len(res.Pruned), "kept", len(res.Kept))
+	if res.InventoryMissing {
+		l.opts.Metrics.inventoryLost(overlay)
+	}
 	// The warnings of gitcanary render (references outside the overlay, metrics that cannot
 	// work as written), once per applied change of the overlay.
 	for _, w := range b.Warnings {

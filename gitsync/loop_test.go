@@ -45,10 +45,13 @@ func (f *fakeFetcher) Fetch(context.Context) (gitsource.Checkout, error) {
 	return f.current, nil
 }
 
-// fakeApplier records the sets it applied; failNext makes the next apply of an overlay fail.
+// fakeApplier records the sets it applied and keeps their inventories; failNext makes the next
+// apply of an overlay fail.
 type fakeApplier struct {
-	applied  []string // "<overlay>@<revision>"
-	failNext map[string]error
+	applied     []string // "<overlay>@<revision>"
+	sets        []apply.Set
+	failNext    map[string]error
+	inventories map[string]apply.Inventory
 }
 
 func (a *fakeApplier) Apply(_ context.Context, set apply.Set) (*apply.Result, error) {
@@ -57,16 +60,36 @@ func (a *fakeApplier) Apply(_ context.Context, set apply.Set) (*apply.Result, er
 		return nil, err
 	}
 	a.applied = append(a.applied, set.Name+"@"+set.Revision)
+	a.sets = append(a.sets, set)
+	inv := apply.Inventory{Set: set.Name, Revision: set.Revision}
+	for _, o := range set.Objects {
+		inv.Objects = append(inv.Objects, apply.RefOf(o))
+	}
+	if a.inventories == nil {
+		a.inventories = map[string]apply.Inventory{}
+	}
+	a.inventories[set.Name] = inv
 	return &apply.Result{}, nil
 }
 
-// fakeReporter records failures.
-type fakeReporter struct{ failed []string }
+func (a *fakeApplier) Inventories(context.Context) ([]apply.Inventory, error) {
+	var out []apply.Inventory
+	for _, inv := range a.inventories {
+		out = append(out, inv)
+	}
+	return out, nil
+}
+
+// fakeReporter records failures and orphans.
+type fakeReporter struct{ failed, orphaned []string }
 
 func (r *fakeReporter) OverlayFailed(_ context.Context, overlay, revision string, err error) {
 	r.failed = append(r.failed, overlay+"@"+revision+": "+err.Error())
 }
 func (r *fakeReporter) OverlayApplied(context.Context, string, string, *apply.Result) {}
+func (r *fakeReporter) OverlayOrphaned(_ context.Context, overlay string, canaries []string) {
+	r.orphaned = append(r.orphaned, overlay+": "+strings.Join(canaries, ","))
+}
 
 func configMap(name, value string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: test}\ndata: {v: \"" + value + "\"}\n"

@@ -7,11 +7,14 @@ import (
 )
 
 // Metrics are the sync loop's own metrics: gitcanary_sync_total{result},
-// gitcanary_sync_last_success_timestamp_seconds and gitcanary_sync_overlay_ready{overlay}.
+// gitcanary_sync_last_success_timestamp_seconds, gitcanary_sync_overlay_ready{overlay},
+// gitcanary_overlay_orphaned{overlay} and gitcanary_overlay_inventory_missing_total{overlay}.
 type Metrics struct {
 	syncs       *prometheus.CounterVec
 	lastSuccess prometheus.Gauge
 	overlayOK   *prometheus.GaugeVec
+	orphaned    *prometheus.GaugeVec
+	invMissing  *prometheus.CounterVec
 }
 
 // NewMetrics registers the sync loop's metrics with reg.
@@ -26,8 +29,14 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		overlayOK: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "gitcanary_sync_overlay_ready", Help: "1 when the overlay's last revision was applied, 0 when it failed and the cluster keeps an older one.",
 		}, []string{"overlay"}),
+		orphaned: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gitcanary_overlay_orphaned", Help: "1 while an overlay that applied objects is no longer in Git or matched by -overlays; its objects are kept.",
+		}, []string{"overlay"}),
+		invMissing: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gitcanary_overlay_inventory_missing_total", Help: "Applies that found the overlay's inventory ConfigMap gone although its objects carry its label (nothing was pruned).",
+		}, []string{"overlay"}),
 	}
-	for _, c := range []prometheus.Collector{m.syncs, m.lastSuccess, m.overlayOK} {
+	for _, c := range []prometheus.Collector{m.syncs, m.lastSuccess, m.overlayOK, m.orphaned, m.invMissing} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register sync metrics: %w", err)
 		}
@@ -41,11 +50,15 @@ func (m *Metrics) observe(overlays []OverlayStatus, err error) {
 		return
 	}
 	for _, o := range overlays {
-		v := 1.0
+		v, orphaned := 1.0, 0.0
 		if o.Err != nil {
 			v = 0
 		}
+		if o.Orphaned {
+			orphaned = 1
+		}
 		m.overlayOK.WithLabelValues(o.Overlay).Set(v)
+		m.orphaned.WithLabelValues(o.Overlay).Set(orphaned)
 	}
 	if err != nil {
 		m.syncs.WithLabelValues("failure").Inc()
@@ -53,4 +66,12 @@ func (m *Metrics) observe(overlays []OverlayStatus, err error) {
 	}
 	m.syncs.WithLabelValues("success").Inc()
 	m.lastSuccess.SetToCurrentTime()
+}
+
+// inventoryLost counts an apply that found the overlay's inventory gone.
+func (m *Metrics) inventoryLost(overlay string) {
+	if m == nil {
+		return
+	}
+	m.invMissing.WithLabelValues(overlay).Inc()
 }

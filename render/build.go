@@ -74,6 +74,12 @@ func Build(root, overlay string, with ...Option) (b *Bundle, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(b.Objects) == 0 {
+		if !cfs.isRegularFile(filepath.Join(dir, EmptyMarker)) {
+			return nil, &EmptyError{Overlay: rel}
+		}
+		b.IntentionallyEmpty = true
+	}
 	return b, b.validate(o.defaultProvider)
 }
 

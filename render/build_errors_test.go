@@ -2,6 +2,7 @@ package render
 
 import (
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
@@ -128,4 +129,33 @@ func TestBuildBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBuildEmptyOverlay: an overlay that renders nothing would prune everything it applied; it
+// is an error unless its folder holds EmptyMarker.
+func TestBuildEmptyOverlay(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"resources: []":             {"apps/podinfo/kustomization.yaml": "resources: []\n"},
+		"files reduced to comments": {"apps/podinfo/kustomization.yaml": kustomization, "apps/podinfo/deployment.yaml": "# gone\n", "apps/podinfo/canary.yaml": "---\n# gone too\n"},
+		"plain folder of comments":  {"apps/podinfo/a.yaml": "# nothing\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := writeRepo(t, files)
+			b, err := Build(root, "apps/podinfo")
+			var empty *EmptyError
+			require.True(t, errors.As(err, &empty), "error %T: %v", err, err)
+			require.Nil(t, b)
+			require.Contains(t, err.Error(), "apps/podinfo: renders no objects")
+			require.Contains(t, err.Error(), EmptyMarker)
+
+			files[filepath.Join("apps/podinfo", EmptyMarker)] = ""
+			b, err = Build(writeRepo(t, files), "apps/podinfo")
+			require.NoError(t, err)
+			require.Empty(t, b.Objects)
+			require.True(t, b.IntentionallyEmpty)
+		})
+	}
+	b, err := Build(writeRepo(t, overlay(map[string]string{"apps/podinfo/" + EmptyMarker: ""})), "apps/podinfo")
+	require.NoError(t, err)
+	require.False(t, b.IntentionallyEmpty, "the marker changes nothing for an overlay with objects")
 }

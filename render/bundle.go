@@ -23,6 +23,9 @@ type Bundle struct {
 	AlertProviders  []*v1beta1.AlertProvider
 	// Workloads are the other objects: Deployments, HPAs, ConfigMaps, Services, ….
 	Workloads []*unstructured.Unstructured
+	// IntentionallyEmpty is set when the overlay renders no objects and its folder holds
+	// EmptyMarker: applying it prunes what it applied before.
+	IntentionallyEmpty bool
 	// Warnings are references the bundle cannot satisfy but the cluster may (a MetricTemplate,
 	// an AlertProvider or a target that is not part of this overlay), and analysis metrics
 	// that cannot work as written (lint.go).

@@ -101,3 +101,19 @@ func (e *InvalidError) Error() string {
 	}
 	return fmt.Sprintf("%s: %d invalid object(s): %s", e.Overlay, len(e.Errs), strings.Join(lines, "; "))
 }
+
+// EmptyMarker is the file that marks an overlay as intentionally empty: an overlay that renders
+// no objects is otherwise an error, since applying it would prune everything it applied
+// before (a commit that empties a kustomization by mistake must not delete an application).
+const EmptyMarker = ".gitcanary-empty"
+
+// EmptyError is an overlay that renders no objects and is not marked intentionally empty.
+type EmptyError struct {
+	// Overlay is the overlay path, relative to the repository root.
+	Overlay string
+}
+
+func (e *EmptyError) Error() string {
+	return fmt.Sprintf("%s: renders no objects; applying it would prune every object it applied before. "+
+		"If the overlay is meant to be empty, add an empty file %s to its folder", e.Overlay, EmptyMarker)
+}

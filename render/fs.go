@@ -91,6 +91,16 @@ func (f *confinedFS) MkdirAll(string) error               { return errReadOnly }
 func (f *confinedFS) RemoveAll(string) error              { return errReadOnly }
 func (f *confinedFS) WriteFile(string, []byte) error      { return errReadOnly }
 
+// isRegularFile reports whether path is a regular file inside the root.
+func (f *confinedFS) isRegularFile(path string) bool {
+	p, err := f.check(path)
+	if err != nil {
+		return false
+	}
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
+}
+
 // Open is refused: rendering reads whole files through ReadFile, where they are bounded and
 // checked.
 func (f *confinedFS) Open(path string) (filesys.File, error) {

@@ -9,9 +9,9 @@
 // (string weights), v1alpha2 and v1alpha3 (integer weights) through the dynamic client, with
 // unstructured objects and no generated clientset. GatewayAPI writes the HTTPRoute <svc> of
 // gateway.networking.k8s.io v1 or v1beta1 in Flagger's shape (gatewayRefs, hosts, weighted
-// primary/canary backends, A/B rules, RequestMirror filters, session cookies) with the typed
-// clientset of sigs.k8s.io/gateway-api, reading through an informer's lister (HTTPRoutes) and
-// writing only when the route must change. Dispatcher joins the Services and the routing
+// primary/canary backends, A/B rules, header, rewrite and RequestMirror filters, timeouts,
+// session cookies) with the typed clientset of sigs.k8s.io/gateway-api, reading through an
+// informer's lister (HTTPRoutes) and writing only when the route must change. Dispatcher joins the Services and the routing
 // object into the engine.Router of one canary, choosing it with v1beta1.ParseProvider from
 // spec.provider or the controller's default provider.
 //

@@ -5,10 +5,12 @@ package router_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -28,7 +30,9 @@ import (
 // of the mesh simulator's class, when the router reconciles, then the HTTPRoute exists, the
 // Gateway accepts it and all traffic reaches the primary; when routes are set to 70/30, then
 // the mesh sends 30 of 100 requests to the canary; when the mirror is on, the canary gets a
-// copy of every request; when the route drifts, the next reconcile repairs it.
+// copy of every request; when the route drifts, the next reconcile repairs it. The canary's
+// headers, rewrite and timeout are in every rule (the API server's validation of HTTPRoutes
+// accepts them) and the mesh answers with its response headers.
 func TestE2EGatewayAPIRouter(t *testing.T) {
 	e := env.Get(t)
 	applyCRDs(t, e)
@@ -52,6 +56,7 @@ func TestE2EGatewayAPIRouter(t *testing.T) {
 			c.Spec.Service.Hosts = []string{"podinfo." + ns}
 			c.Spec.Service.GatewayRefs = []v1beta1.GatewayRef{{Name: "envoy"}}
 			c.Spec.Analysis.Mirror = true
+			withFilters(t, c)
 			deployments := workload.New(kube, workload.Options{})
 			services := router.NewServices(kube, deployments, router.ServicesOptions{})
 			g := router.NewGatewayAPI(stores[version], router.GatewayAPIOptions{})
@@ -68,6 +73,9 @@ func TestE2EGatewayAPIRouter(t *testing.T) {
 			require.Equal(t, c.UID, metav1.GetControllerOf(hr).UID)
 			requireRoutes(t, e, g, c, engine.Routes{Primary: 100})
 			requireTraffic(t, e, ns, map[string]int{"6.0.0": 100})
+			requireFilters(t, hr)
+			requireResponseHeader(t, e, ns, "X-Served-By", "gitcanary-e2e")
+			requireStickyRouteAccepted(t, g, c, gw)
 
 			// A second reconcile against the informer's copy writes nothing.
 			rv := hr.ResourceVersion
@@ -144,4 +152,72 @@ func requireRoutes(t *testing.T, e *env.Env, g *router.GatewayAPI, c *v1beta1.Ca
 		}
 		return nil
 	})
+}
+
+// withFilters gives the canary Flagger's service headers, rewrite and timeout.
+func withFilters(t *testing.T, c *v1beta1.Canary) {
+	t.Helper()
+	headers := apiextensionsv1.JSON{Raw: []byte(`{"request":{"set":{"x-env":"e2e"},"remove":["x-debug"]},"response":{"add":{"x-served-by":"gitcanary-e2e"}}}`)}
+	rewrite := apiextensionsv1.JSON{Raw: []byte(`{"uri":"/","authority":"podinfo.internal"}`)}
+	c.Spec.Service.Headers, c.Spec.Service.Rewrite, c.Spec.Service.Timeout = &headers, &rewrite, "15s"
+	require.NoError(t, v1beta1.ValidateCanary(c))
+}
+
+// requireFilters checks that the stored route has the header, rewrite and timeout of
+// withFilters in its rule.
+func requireFilters(t *testing.T, hr *gwv1.HTTPRoute) {
+	t.Helper()
+	rule := hr.Spec.Rules[0]
+	var types []gwv1.HTTPRouteFilterType
+	for _, f := range rule.Filters {
+		types = append(types, f.Type)
+	}
+	require.Equal(t, []gwv1.HTTPRouteFilterType{gwv1.HTTPRouteFilterRequestHeaderModifier, gwv1.HTTPRouteFilterResponseHeaderModifier,
+		gwv1.HTTPRouteFilterURLRewrite}, types)
+	require.Equal(t, "/", *rule.Filters[2].URLRewrite.Path.ReplaceFullPath)
+	require.Equal(t, gwv1.Duration("15s"), *rule.Timeouts.Request)
+}
+
+// requireResponseHeader waits until the mesh answers podinfo.<ns> with the header.
+func requireResponseHeader(t *testing.T, e *env.Env, ns, name, value string) {
+	t.Helper()
+	e.WaitFor(t, time.Minute, "response header "+name, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.MeshURL+"/", nil)
+		if err != nil {
+			return err
+		}
+		req.Host = "podinfo." + ns
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		if got := resp.Header.Get(name); got != value {
+			return fmt.Errorf("%s: %q", name, got)
+		}
+		return nil
+	})
+}
+
+// requireStickyRouteAccepted creates the route of a session-affinity canary with the same
+// response headers (Service "sticky", weight 0, so with the rule that expires the cookie): the
+// API server accepts it, one ResponseHeaderModifier per rule.
+func requireStickyRouteAccepted(t *testing.T, g *router.GatewayAPI, c *v1beta1.Canary, gw gwclient.Interface) {
+	t.Helper()
+	sticky := c.DeepCopy()
+	sticky.Spec.Service.Name = "sticky"
+	sticky.Spec.Analysis.SessionAffinity = &v1beta1.SessionAffinity{CookieName: "flagger-cookie"}
+	require.NoError(t, g.Reconcile(t.Context(), sticky))
+	hr, err := gw.GatewayV1().HTTPRoutes(c.Namespace).Get(t.Context(), "sticky", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Len(t, hr.Spec.Rules, 2)
+	for _, rule := range hr.Spec.Rules {
+		n := 0
+		for _, f := range rule.Filters {
+			if f.Type == gwv1.HTTPRouteFilterResponseHeaderModifier {
+				n++
+			}
+		}
+		require.Equal(t, 1, n, "ResponseHeaderModifiers of a rule")
+	}
 }

@@ -27,8 +27,9 @@ const (
 // docs of gatewayapi:v1):
 //
 //   - parentRefs from service.gatewayRefs, hostnames from service.hosts;
-//   - one weighted rule: service.match (default: path prefix /), the service.mirror filters
-//     and, when r.Mirror, a RequestMirror filter to the canary; backends primary and canary;
+//   - one weighted rule: service.match (default: path prefix /), the service's filters
+//     (headers, rewrite, mirror) and, when r.Mirror, a RequestMirror filter to the canary;
+//     the service.timeout; backends primary and canary;
 //   - A/B testing (analysis.match): the weighted rule matches the analysis conditions merged
 //     into the service's, and a second rule sends the rest to the primary;
 //   - session affinity: rules before the weighted one pin the users carrying the canary's (or
@@ -44,6 +45,7 @@ func routeSpec(c *v1beta1.Canary, r engine.Routes) gwv1.HTTPRouteSpec {
 		Matches:     svcMatches,
 		Filters:     serviceFilters(c),
 		BackendRefs: backends(primary, canary, port, r.Primary, r.Canary),
+		Timeouts:    timeouts(c),
 	}
 	if r.Mirror {
 		weighted.Filters = append(weighted.Filters, mirrorFilter(c, canary, port))
@@ -60,6 +62,7 @@ func routeSpec(c *v1beta1.Canary, r engine.Routes) gwv1.HTTPRouteSpec {
 			Matches:     svcMatches,
 			Filters:     serviceFilters(c),
 			BackendRefs: []gwv1.HTTPBackendRef{backendRef(primary, port, v1beta1.TotalWeight)},
+			Timeouts:    timeouts(c),
 		})
 	}
 	if a != nil && a.SessionAffinity != nil {
@@ -120,38 +123,6 @@ func serviceRef(svc string, port int32) gwv1.BackendObjectReference {
 	return gwv1.BackendObjectReference{
 		Group: ptrTo(gwv1.Group("")), Kind: ptrTo(serviceKind), Name: gwv1.ObjectName(svc), Port: ptrTo(port),
 	}
-}
-
-// serviceFilters are the RequestMirror filters of spec.service.mirror.
-func serviceFilters(c *v1beta1.Canary) []gwv1.HTTPRouteFilter {
-	var out []gwv1.HTTPRouteFilter
-	for _, m := range c.Spec.Service.Mirror {
-		ref := gwv1.BackendObjectReference{
-			Group: ptrTo(gwv1.Group("")), Kind: ptrTo(serviceKind), Name: gwv1.ObjectName(m.BackendRef.Name),
-			Namespace: (*gwv1.Namespace)(m.BackendRef.Namespace), Port: m.BackendRef.Port,
-		}
-		if m.BackendRef.Group != nil {
-			ref.Group = (*gwv1.Group)(m.BackendRef.Group)
-		}
-		if m.BackendRef.Kind != nil {
-			ref.Kind = (*gwv1.Kind)(m.BackendRef.Kind)
-		}
-		out = append(out, gwv1.HTTPRouteFilter{
-			Type:          gwv1.HTTPRouteFilterRequestMirror,
-			RequestMirror: &gwv1.HTTPRequestMirrorFilter{BackendRef: ref, Percent: m.Percent},
-		})
-	}
-	return out
-}
-
-// mirrorFilter mirrors the requests of the weighted rule to the canary: all of them, or
-// analysis.mirrorWeight percent.
-func mirrorFilter(c *v1beta1.Canary, canary string, port int32) gwv1.HTTPRouteFilter {
-	f := &gwv1.HTTPRequestMirrorFilter{BackendRef: serviceRef(canary, port)}
-	if w := c.Spec.Analysis.MirrorWeight; w > 0 {
-		f.Percent = ptrTo(int32(w))
-	}
-	return gwv1.HTTPRouteFilter{Type: gwv1.HTTPRouteFilterRequestMirror, RequestMirror: f}
 }
 
 // routeMatches converts Flagger's match conditions to HTTPRoute matches.
@@ -263,7 +234,7 @@ func sessionRules(c *v1beta1.Canary, weighted *gwv1.HTTPRouteRule, service []gwv
 	if r.Canary == 0 {
 		expire := *weighted.DeepCopy()
 		expire.Matches = cookieMatch(s.CookieName, cv, service)
-		expire.Filters = append(expire.Filters, setCookieFilter(s, s.CookieName, cv, -1))
+		expire.Filters = addResponseHeader(expire.Filters, setCookieFilter(s, s.CookieName, cv, -1))
 		return []gwv1.HTTPRouteRule{expire}
 	}
 	weighted.BackendRefs[1].Filters = []gwv1.HTTPRouteFilter{setCookieFilter(s, s.CookieName, cv, s.EffectiveMaxAge())}

@@ -242,11 +242,13 @@ type CanaryService struct {
 	// +optional
 	UnmanagedMetadata *UnmanagedMetadata `json:"unmanagedMetadata,omitempty"`
 
-	// Timeout of HTTP or gRPC requests (Istio, Gateway API; not used with SMI).
+	// Timeout of HTTP requests: with Gateway API the request timeout of the HTTPRoute's rules
+	// (a Gateway API duration such as 30s); not used with SMI.
 	// +optional
 	Timeout string `json:"timeout,omitempty"`
 
-	// BackendTimeout (Gateway API; not used with SMI).
+	// BackendTimeout (other meshes; kept verbatim and not acted upon, as Flagger's Gateway API
+	// router does not either).
 	// +optional
 	BackendTimeout string `json:"backendTimeout,omitempty"`
 
@@ -268,19 +270,25 @@ type CanaryService struct {
 	// +optional
 	Mirror []HTTPRequestMirror `json:"mirror,omitempty"`
 
-	// Retries, Headers, TrafficPolicy, CorsPolicy, Rewrite and Delegation are other meshes'
-	// routing settings. They are kept verbatim and not acted upon.
+	// Headers changes requests and responses (Flagger's request/response set, add and remove;
+	// see ParseHeaders): with Gateway API the HTTPRoute's header modifier filters; not used
+	// with SMI.
+	// +optional
+	Headers *apiextensionsv1.JSON `json:"headers,omitempty"`
+	// Rewrite rewrites the path and Host of requests (Flagger's uri, authority and type; see
+	// ParseRewrite): with Gateway API the HTTPRoute's URLRewrite filter; not used with SMI.
+	// +optional
+	Rewrite *apiextensionsv1.JSON `json:"rewrite,omitempty"`
+
+	// Retries, TrafficPolicy, CorsPolicy and Delegation are other meshes' routing settings.
+	// They are kept verbatim and not acted upon.
 
 	// +optional
 	Retries *apiextensionsv1.JSON `json:"retries,omitempty"`
 	// +optional
-	Headers *apiextensionsv1.JSON `json:"headers,omitempty"`
-	// +optional
 	TrafficPolicy *apiextensionsv1.JSON `json:"trafficPolicy,omitempty"`
 	// +optional
 	CorsPolicy *apiextensionsv1.JSON `json:"corsPolicy,omitempty"`
-	// +optional
-	Rewrite *apiextensionsv1.JSON `json:"rewrite,omitempty"`
 	// +optional
 	Delegation bool `json:"delegation,omitempty"`
 }

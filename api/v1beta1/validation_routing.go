@@ -2,6 +2,7 @@ package v1beta1
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -9,8 +10,8 @@ import (
 // validateRouting checks the routing settings against the provider that will carry them.
 //
 // Gateway API (HTTPRoute) needs gatewayRefs, each with a name; it honours A/B matches,
-// traffic mirroring (analysis.mirror, service.mirror filters) and session affinity, whose
-// contents must be expressible in an HTTPRoute.
+// traffic mirroring (analysis.mirror, service.mirror filters), session affinity, and the
+// service's headers, rewrite and timeout, whose contents must be expressible in an HTTPRoute.
 //
 // SMI TrafficSplits can do none of match, mirror, service.mirror and sessionAffinity: Flagger
 // routes 100% of the traffic to the canary for an A/B test, stalls at weight 0 when mirroring
@@ -37,8 +38,9 @@ func validateRouting(c *Canary, p Provider, spec *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(svc.Child("mirror").Index(i).Child("backendRef", "name"), "the Service requests are mirrored to"))
 		}
 	}
-	_, matchErrs := ParseMatches(c.Spec.Service.Match, svc.Child("match"))
+	svcMatches, matchErrs := ParseMatches(c.Spec.Service.Match, svc.Child("match"))
 	errs = append(errs, matchErrs...)
+	errs = append(errs, validateServiceFilters(c, svcMatches, svc)...)
 	if a == nil {
 		return errs
 	}
@@ -86,6 +88,43 @@ func forbidUnderSMI(c *Canary, spec *field.Path) field.ErrorList {
 	if a.SessionAffinity != nil {
 		errs = append(errs, field.Forbidden(path.Child("sessionAffinity"),
 			"session affinity is not supported by SMI TrafficSplits (Flagger ignores it and splits every request by weight)"+hint))
+	}
+	return errs
+}
+
+// validateServiceFilters checks service.headers, service.rewrite and service.timeout, which
+// become the HTTPRoute's filters and timeouts. Session affinity owns the Set-Cookie response
+// header. A prefix rewrite needs every rule of the route to match exactly one path prefix (an
+// HTTPRoute rule of the API server): one service match at most, on a path prefix, and one A/B
+// match at most.
+func validateServiceFilters(c *Canary, svcMatches []HTTPMatch, svc *field.Path) field.ErrorList {
+	h, errs := ParseHeaders(c.Spec.Service.Headers, svc.Child("headers"))
+	if h != nil && h.Response != nil && c.Spec.Analysis != nil && c.Spec.Analysis.SessionAffinity != nil {
+		for _, op := range []string{"set", "add"} {
+			for name := range map[string]map[string]string{"set": h.Response.Set, "add": h.Response.Add}[op] {
+				if strings.EqualFold(name, "Set-Cookie") {
+					errs = append(errs, field.Forbidden(svc.Child("headers", "response", op).Key(name),
+						"spec.analysis.sessionAffinity sets the Set-Cookie header of the answers"))
+				}
+			}
+		}
+	}
+	rw, rwErrs := ParseRewrite(c.Spec.Service.Rewrite, svc.Child("rewrite"))
+	errs = append(errs, rwErrs...)
+	errs = append(errs, validateGatewayDuration(c.Spec.Service.Timeout, svc.Child("timeout"))...)
+	if rw == nil || rw.URI == "" || rw.PathType() != RewritePrefixMatch {
+		return errs
+	}
+	const why = "a ReplacePrefixMatch rewrite needs exactly one path prefix match per HTTPRoute rule"
+	prefixOnly := len(svcMatches) <= 1
+	for _, m := range svcMatches {
+		prefixOnly = prefixOnly && (m.URI == nil || m.URI.Prefix != "")
+	}
+	if !prefixOnly {
+		errs = append(errs, field.Invalid(svc.Child("rewrite", "type"), rw.Type, why+": spec.service.match must be one match on a uri prefix at most"))
+	}
+	if a := c.Spec.Analysis; a != nil && len(a.Match) > 1 {
+		errs = append(errs, field.Invalid(svc.Child("rewrite", "type"), rw.Type, why+": spec.analysis.match must have one match at most"))
 	}
 	return errs
 }

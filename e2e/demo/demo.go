@@ -71,7 +71,42 @@ func (d *demo) run(ctx context.Context) error {
 	if err := d.kubectl(ctx, "get", "canaries", "--all-namespaces"); err != nil {
 		return err
 	}
+	if err := d.evidence(ctx); err != nil {
+		return err
+	}
 	return d.statusLog(ctx)
+}
+
+// evidence prints the Analysis part of kubectl describe: the checks of the last analysis tick,
+// with the failing metric's query, value and threshold.
+func (d *demo) evidence(ctx context.Context) error {
+	d.step("kubectl -n %s describe canary/podinfo (the evidence of the last checks)", namespace)
+	out, err := d.env.Kubectl(ctx, "-n", namespace, "describe", "canary/podinfo")
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(d.out, indent(describeSection(out, "  Analysis:")))
+	return nil
+}
+
+// describeSection is the block of kubectl describe output that starts with the line header,
+// up to the next line indented as little as it.
+func describeSection(out, header string) string {
+	lines := strings.Split(out, "\n")
+	var b strings.Builder
+	in := false
+	for _, l := range lines {
+		switch {
+		case l == header:
+			in = true
+		case in && len(l)-len(strings.TrimLeft(l, " ")) <= len(header)-len(strings.TrimLeft(header, " ")):
+			return b.String()
+		}
+		if in {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }
 
 // bootstrap pushes podinfo 6.0.0 and its Canary and starts the controller.
@@ -84,7 +119,10 @@ func (d *demo) bootstrap(ctx context.Context) error {
 	if d.overlay, err = walkthrough.PodinfoOverlay(d.root, namespace, d.interval); err != nil {
 		return err
 	}
-	d.step("git push: %s with podinfo 6.0.0, its HPA, the Canary and the MetricTemplates (analysis interval %s)", walkthrough.OverlayPath, d.interval)
+	// gitcanary's noData policy: a check whose query has no data yet (the load test has just
+	// started) holds the weight instead of failing, up to 3 intervals.
+	d.overlay.Edit("canary.yaml", walkthrough.NoDataSkip(3))
+	d.step("git push: %s with podinfo 6.0.0, its HPA, the Canary (metrics with noData: {policy: Skip, limit: 3}) and the MetricTemplates (analysis interval %s)", walkthrough.OverlayPath, d.interval)
 	if err := d.push(ctx, "podinfo 6.0.0"); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,7 @@ type Controller struct {
 	sync     *syncer
 	ledger   *ledger.Ledger // nil when the ledger is disabled
 	gates    *ledger.Gates  // nil when the ledger is disabled
+	page     http.Handler   // the status page of the status branch; nil when the ledger is disabled
 	registry *prometheus.Registry
 	ready    atomic.Bool
 }
@@ -79,7 +81,7 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 		return nil, err
 	}
 	return &Controller{opts: opts, log: log, clients: cl, caches: caches, analysis: an, sync: sy,
-		ledger: led, gates: gates, registry: registry}, nil
+		ledger: led, gates: gates, page: statusPage(remote, opts), registry: registry}, nil
 }
 
 // Run serves HTTP and runs the loops until ctx ends or a part fails; with leader election,

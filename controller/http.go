@@ -9,9 +9,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/status/ledger"
+	"github.com/gitcanary/gitcanary/status/page"
 )
 
-// serveHTTP serves /metrics, /healthz and /readyz on the listen address until ctx ends.
+// serveHTTP serves /metrics, /healthz, /readyz and the status page (/status/) on the listen
+// address until ctx ends.
 func (c *Controller) serveHTTP(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(c.registry, promhttp.HandlerOpts{Registry: c.registry}))
@@ -23,6 +28,9 @@ func (c *Controller) serveHTTP(ctx context.Context) error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	if c.page != nil {
+		mux.Handle("/status/", http.StripPrefix("/status", c.page))
+	}
 	lis, err := net.Listen("tcp", c.opts.ListenAddress)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.opts.ListenAddress, err)
@@ -39,4 +47,19 @@ func (c *Controller) serveHTTP(ctx context.Context) error {
 		return fmt.Errorf("serve %s: %w", c.opts.ListenAddress, err)
 	}
 	return nil
+}
+
+// statusPageTTL is how often the controller's status page reads the status branch again.
+const statusPageTTL = 10 * time.Second
+
+// statusPage is the status page over the status branch of remote, fetched (with its history)
+// at most every statusPageTTL; nil when the ledger is disabled.
+func statusPage(remote gitsource.Remote, opts Options) http.Handler {
+	if opts.Ledger.Disabled {
+		return nil
+	}
+	src := page.Cached(page.SourceFunc(func(ctx context.Context) (*ledger.Snapshot, error) {
+		return ledger.OpenRemote(ctx, remote, opts.Ledger.Branch, true)
+	}), statusPageTTL)
+	return page.New(src, page.Options{Refresh: statusPageTTL})
 }

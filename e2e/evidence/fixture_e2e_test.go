@@ -130,7 +130,10 @@ func (s *scenario) waitPhase(phase v1beta1.CanaryPhase, timeout time.Duration) *
 	s.t.Helper()
 	var c *v1beta1.Canary
 	s.eventually(timeout, "phase "+string(phase), func() (bool, string) {
-		c = s.canary()
+		var err error
+		if c, err = s.flagger.Canaries(s.ns).Get(s.ctx, "podinfo", metav1.GetOptions{}); err != nil {
+			return false, err.Error() // not synced yet
+		}
 		return c.Status.Phase == phase, fmt.Sprintf("%s weight %d failed %d", c.Status.Phase, c.Status.CanaryWeight, c.Status.FailedChecks)
 	})
 	return c

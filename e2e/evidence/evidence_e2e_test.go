@@ -4,6 +4,7 @@ package evidence
 
 import (
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -50,9 +51,10 @@ func TestReleasesExplainThemselves(t *testing.T) {
 
 	describe, err := s.env.Kubectl(s.ctx, "-n", s.ns, "describe", "canary/podinfo")
 	require.NoError(t, err)
-	for _, want := range []string{"Analysis:", "Checks:", "Name:             request-success-rate", "Verdict:          Failed",
-		"Query:            sum(rate(envoy_cluster_upstream_rq{", "Value:            " + failed.Value, "Min:  99"} {
-		require.Contains(t, describe, want, describe)
+	for _, want := range []string{`\n  Analysis:\n`, `\n    Checks:\n`, `Name:\s+request-success-rate\n`, `Verdict:\s+Failed\n`,
+		`Query:\s+sum\(rate\(envoy_cluster_upstream_rq\{`, `Value:\s+` + regexp.QuoteMeta(failed.Value) + `\n`, `Min:\s+99\n`,
+		`Address:\s+` + regexp.QuoteMeta(s.env.PrometheusURL)} {
+		require.Regexp(t, want, describe)
 	}
 
 	// gitcanary status history names the failing metric, its value and threshold.
@@ -65,6 +67,8 @@ func TestReleasesExplainThemselves(t *testing.T) {
 	})
 	require.Contains(t, history, "Failed checks:", history)
 	require.Regexp(t, `request-success-rate [\d.]+ < min 99`, history)
+	require.Contains(t, history, "query: sum(rate(envoy_cluster_upstream_rq{", history)
+	require.Contains(t, history, "metrics server: "+s.env.PrometheusURL, history)
 
 	// The status page, in a real browser.
 	snap, err := ledger.OpenLocal(s.git.RepoPath(walkthrough.RepoName), walkthrough.StatusBranch)
@@ -89,4 +93,9 @@ func TestReleasesExplainThemselves(t *testing.T) {
 	require.NotEmpty(t, p.FailedValue)
 	require.Subset(t, p.Metrics, []string{"error-rate", "latency", "request-success-rate"})
 	require.NotEmpty(t, p.FailedValues)
+
+	// The controller serves the same page on its listener.
+	q := readCanaryPage(t, ctx, s.ctrl.MetricsURL+"/status/canary/"+s.ns+"/podinfo")
+	require.Equal(t, "request-success-rate", q.FailedName)
+	require.NotEmpty(t, q.Weights)
 }

@@ -13,7 +13,9 @@
 //
 // Commit messages summarise ("test/podinfo: Succeeded (promoted ghcr.io/stefanprodan/podinfo:6.0.1,
 // source 3f2a1c9)"; several canaries get a summary subject and one body line each) and carry one
-// block of trailers per canary: Canary, Phase, Source-Commit. Commits may be signed with OpenPGP
+// block of trailers per canary: Canary, Phase, Source-Commit, and when the canary's last
+// analysis step had a failed check Failed-Check, Check-Query and Metrics-Server (Checks turns a
+// Canary's status.analysis.checks into the metric and webhook results a transition carries). Commits may be signed with OpenPGP
 // or SSH (Git's gpg.format=ssh: an SSHSIG signature in namespace "git"); NewSigner picks the
 // kind from a signing-key Secret's data, and VerifyCommitSSH checks an SSH-signed commit against
 // a list of AllowedSigners as `git verify-commit` does.
@@ -34,8 +36,9 @@
 // verified signer), Gatekeeper answers a Canary's Git gates (webhooks with url "git:") from them,
 // and Ledger.ConsumeGate records a decision acted on and removes its file in the next commit.
 //
-// Snapshot reads a ledger back (for `gitcanary status`): the statuses, the table rows and the
-// history of one canary by its Canary trailer.
+// Snapshot reads a ledger back (for `gitcanary status` and the status page): the statuses, the
+// table rows, the history of one canary by its Canary trailer, its file at each of those commits
+// (Timeline) and the gate decisions.
 //
 // The package does not watch Canaries or decide what a transition is (the controller does), and
 // does not talk to Git directly: gitsource.Client carries credentials, timeouts and redaction.

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -81,11 +82,18 @@ func (c chart) render() template.HTML {
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s">`, chartWidth, chartHeight, esc(c.Label))
 	for _, v := range []float64{lo, (lo + hi) / 2, hi} {
 		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`, padLeft, chartWidth-padRight, y(v), y(v))
-		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end">%s%s</text>`, padLeft-4, y(v)+4, esc(num(v)), esc(c.Unit))
+		fmt.Fprintf(&b, `<text class="axis" x="%d" y="%.1f" text-anchor="end">%s%s</text>`, padLeft-4, y(v)+4, esc(axisNum(v)), esc(c.Unit))
 	}
+	labelEnd := math.Inf(-1)
 	for _, m := range c.Marks {
-		fmt.Fprintf(&b, `<line class="revision" x1="%.1f" x2="%.1f" y1="%d" y2="%d"/>`, x(m.T), x(m.T), padTop, chartHeight-padBottom)
-		fmt.Fprintf(&b, `<text class="revision" x="%.1f" y="%d">%s</text>`, x(m.T)+3, chartHeight-8, esc(m.Label))
+		mx := x(m.T)
+		fmt.Fprintf(&b, `<line class="revision" x1="%.1f" x2="%.1f" y1="%d" y2="%d"><title>%s</title></line>`,
+			mx, mx, padTop, chartHeight-padBottom, esc(m.Label))
+		if mx < labelEnd { // the previous label would be overwritten: the line's title keeps it
+			continue
+		}
+		fmt.Fprintf(&b, `<text class="revision" x="%.1f" y="%d">%s</text>`, mx+3, padTop+10, esc(m.Label))
+		labelEnd = mx + 3 + 6*float64(len(m.Label))
 	}
 	for _, l := range c.Lines {
 		fmt.Fprintf(&b, `<line class="threshold" x1="%d" x2="%d" y1="%.1f" y2="%.1f"><title>%s</title></line>`,
@@ -139,6 +147,14 @@ func num(v float64) string {
 		return "0"
 	}
 	return s
+}
+
+// axisNum renders an axis label with three significant digits ("101", "92.5", "0.125").
+func axisNum(v float64) string {
+	if math.Abs(v) < 1e-9 {
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }

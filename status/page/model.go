@@ -154,18 +154,14 @@ func weightChart(points []ledger.Point, marks []chartMark) template.HTML {
 	return c.render()
 }
 
-// metricCharts draws each metric's recorded values against its thresholds. A status file keeps
-// its last results until new ones arrive, so a value repeated unchanged by the next commit is
-// drawn once.
+// metricCharts draws each metric's value against its thresholds at each recorded commit (a
+// status file holds the checks of the canary's last analysis step at that commit).
 func metricCharts(points []ledger.Point, marks []chartMark) []metricChart {
 	var names []string
 	byName := map[string]*chart{}
 	last := map[string]ledger.MetricResult{}
 	for _, p := range points {
 		for _, m := range p.Status.Metrics {
-			if prev, ok := last[m.Name]; ok && sameResult(prev, m) {
-				continue
-			}
 			last[m.Name] = m
 			c := byName[m.Name]
 			if c == nil {
@@ -184,10 +180,6 @@ func metricCharts(points []ledger.Point, marks []chartMark) []metricChart {
 		out = append(out, metricChart{Name: n, SVG: c.render()})
 	}
 	return out
-}
-
-func sameResult(a, b ledger.MetricResult) bool {
-	return a.Value == b.Value && a.Verdict == b.Verdict && a.Error == b.Error && a.Passed == b.Passed
 }
 
 func metricPoint(p ledger.Point, m ledger.MetricResult) chartPoint {

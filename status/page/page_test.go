@@ -64,7 +64,8 @@ func TestCanaryPage(t *testing.T) {
 	for _, m := range values {
 		got = append(got, m[1]+" "+m[2])
 	}
-	require.Equal(t, []string{"100 Passed", "99.8 Passed", "100 Passed", "86.5185 Failed"}, got, "repeated results are drawn once")
+	require.Equal(t, []string{"100 Passed", "99.8 Passed", "99.8 Passed", "100 Passed", "86.5185 Failed", "86.5185 Failed"}, got,
+		"the value at each commit of the canary")
 	require.Contains(t, body, `<line class="threshold"`)
 
 	failed := body[strings.Index(body, `id="failed-check"`):]

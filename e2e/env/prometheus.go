@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -38,12 +39,14 @@ func (e *Env) StopPrometheus(ctx context.Context) error {
 // StartPrometheus starts Prometheus again after StopPrometheus, on the same address and data
 // directory, and returns when it is ready.
 func (e *Env) StartPrometheus(ctx context.Context) error {
-	if p := e.prometheus(); p != nil {
-		select {
-		case <-p.Exited():
-		default:
-			return fmt.Errorf("start prometheus: it is running (pid %d)", p.PID())
-		}
+	i := e.prometheusIndex()
+	if i < 0 {
+		return fmt.Errorf("start prometheus: it never ran")
+	}
+	select {
+	case <-e.procs[i].Exited():
+	default:
+		return fmt.Errorf("start prometheus: it is running (pid %d)", e.procs[i].PID())
 	}
 	u, err := url.Parse(e.PrometheusURL)
 	if err != nil {
@@ -53,10 +56,14 @@ func (e *Env) StartPrometheus(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start prometheus: port of %s: %w", e.PrometheusURL, err)
 	}
-	p, err := e.startProcess("prometheus", e.tools.prometheus, prometheusArgs(e.Dir, ports{prometheus: port}))
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.Dir}
+	p, err := startProcess("prometheus", e.tools.prometheus, prometheusArgs(e.Dir, ports{prometheus: port}), env, e.Dir)
 	if err != nil {
 		return err
 	}
+	// The new process takes the old one's place: waits that watch the environment's processes
+	// must not see the stopped one as a crash, and Stop must stop the new one.
+	e.procs[i] = p
 	if err := waitFor(ctx, "prometheus /-/ready", []*Process{p}, 100*time.Millisecond, httpOK(e.PrometheusURL+"/-/ready")); err != nil {
 		return err
 	}
@@ -64,12 +71,19 @@ func (e *Env) StartPrometheus(ctx context.Context) error {
 	return nil
 }
 
-// prometheus is the latest Prometheus process.
+// prometheus is the Prometheus process, nil before Start.
 func (e *Env) prometheus() *Process {
-	for i := len(e.procs) - 1; i >= 0; i-- {
-		if e.procs[i].Name == "prometheus" {
-			return e.procs[i]
-		}
+	if i := e.prometheusIndex(); i >= 0 {
+		return e.procs[i]
 	}
 	return nil
+}
+
+func (e *Env) prometheusIndex() int {
+	for i, p := range e.procs {
+		if p.Name == "prometheus" {
+			return i
+		}
+	}
+	return -1
 }

@@ -20,6 +20,7 @@ func TestPrometheusStopAndStart(t *testing.T) {
 	defer cancel()
 	_, err := promQuery(ctx, e, "vector(1)")
 	require.NoError(t, err)
+	before := e.Processes()
 
 	require.NoError(t, e.StopPrometheus(ctx))
 	_, err = promQuery(ctx, e, "vector(1)")
@@ -35,4 +36,6 @@ func TestPrometheusStopAndStart(t *testing.T) {
 		}
 		return err
 	})
+	require.Len(t, e.Processes(), len(before), "the new Prometheus takes the old one's place")
+	e.Namespace(t) // waits that watch the processes do not see the stopped Prometheus as a crash
 }

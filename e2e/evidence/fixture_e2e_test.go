@@ -140,7 +140,7 @@ func (s *scenario) waitPhase(phase v1beta1.CanaryPhase, timeout time.Duration) *
 }
 
 // events are the canary's events as the controller logged them, in order, with repeats.
-func (s *scenario) events() []string { return s.ctrl.Events("podinfo." + s.ns) }
+func (s *scenario) events() []string { return s.ctrl.Events(s.ns + "/podinfo") }
 
 // waitEvent waits for an event that starts with prefix and returns it.
 func (s *scenario) waitEvent(prefix string, timeout time.Duration) string {

@@ -18,7 +18,6 @@ import (
 	"github.com/gitcanary/gitcanary/engine/webhook"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/status"
-	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
 // Controller is one gitcanary process: the sync, analysis and ledger loops and their HTTP
@@ -30,9 +29,8 @@ type Controller struct {
 	caches   *caches
 	analysis *analysis
 	sync     *syncer
-	ledger   *ledger.Ledger // nil when the ledger is disabled
-	gates    *ledger.Gates  // nil when the ledger is disabled
-	page     http.Handler   // the status page of the status branch; nil when the ledger is disabled
+	git      gitLoops     // the ledger, the gates reader and the reverter
+	page     http.Handler // the status page of the status branch; nil when the ledger is disabled
 	registry *prometheus.Registry
 	ready    atomic.Bool
 }
@@ -58,7 +56,7 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if err != nil {
 		return nil, err
 	}
-	led, err := newLedger(ctx, cl, remote, opts, log)
+	led, signer, err := newLedger(ctx, cl, remote, opts, log)
 	if err != nil {
 		return nil, err
 	}
@@ -74,14 +72,18 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if caches.gateways, err = newGatewayRoutes(cl.gateway, cl.kube.Discovery(), opts, log); err != nil {
 		return nil, err
 	}
+	gl := gitLoops{ledger: led, gates: gates}
+	if led != nil {
+		gl.reverter = newReverter(remote, opts, signer, led, sy.loop, caches.canaries.GetStore(), log)
+	}
 	an, err := newAnalysis(cl, caches, telemetry, led, sy.loop, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
 		return gatekeeper(gates, led, sy.loop, rec)
-	})
+	}, gl.observe)
 	if err != nil {
 		return nil, err
 	}
 	return &Controller{opts: opts, log: log, clients: cl, caches: caches, analysis: an, sync: sy,
-		ledger: led, gates: gates, page: statusPage(remote, opts), registry: registry}, nil
+		git: gl, page: statusPage(remote, opts), registry: registry}, nil
 }
 
 // Run serves HTTP and runs the loops until ctx ends or a part fails; with leader election,
@@ -106,13 +108,16 @@ func (c *Controller) runLoops(ctx context.Context) error {
 	}
 	c.ready.Store(true)
 	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule)
-	if c.ledger != nil {
-		n := recoverTransitions(c.caches.canaries.GetStore().List(), c.ledger, c.log)
+	if c.git.ledger != nil {
+		n := recoverTransitions(c.caches.canaries.GetStore().List(), c.git.ledger, c.log)
 		c.log.Info("uncommitted transitions handed to the ledger", "transitions", n)
-		g.Go(func() error { return runLedger(ctx, c.ledger, c.opts.GitTimeout, c.log) })
+		g.Go(func() error { return runLedger(ctx, c.git.ledger, c.opts.GitTimeout, c.log) })
 	}
-	if c.gates != nil {
-		g.Go(func() error { return c.gates.Run(ctx) })
+	if c.git.gates != nil {
+		g.Go(func() error { return c.git.gates.Run(ctx) })
+	}
+	if c.git.reverter != nil {
+		g.Go(func() error { return c.git.reverter.run(ctx) })
 	}
 	g.Go(func() error { return c.analysis.run(ctx, c.opts.Workers) })
 	g.Go(func() error { return c.sync.scheduler.Run(ctx) })

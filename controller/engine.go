@@ -19,9 +19,11 @@ import (
 
 // newAnalysis wires the engine's adapters into a reconciler and returns the analysis loop.
 // Each tick's transition reaches the ledger through the Telemetry port. gates builds the
-// answerer of the Git gates, given the recorder its events go through.
+// answerer of the Git gates, given the recorder its events go through; after (nil: nobody) is
+// handed each transition after the ledger.
 func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledger.Ledger, sources *gitsync.Loop,
-	opts Options, log logr.Logger, gates func(rec func() engine.Recorder) (webhook.Gates, error)) (*analysis, error) {
+	opts Options, log logr.Logger, gates func(rec func() engine.Recorder) (webhook.Gates, error),
+	after func(ledger.Transition)) (*analysis, error) {
 	secrets := metrics.SecretsFromClientset(cl.kube)
 	deployments := workload.New(cl.kube, workload.Options{
 		SelectorLabels:        opts.SelectorLabels,
@@ -63,7 +65,7 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledge
 		Notifier:  notifier,
 		Recorder:  events,
 		Canaries:  status.NewStore(cl.flagger),
-		Telemetry: tickSink{telemetry: telemetry, ledger: led, log: log.WithName("ledger")},
+		Telemetry: tickSink{telemetry: telemetry, ledger: led, after: after, log: log.WithName("ledger")},
 	}, eopts)
 	if err != nil {
 		return nil, fmt.Errorf("build reconciler: %w", err)

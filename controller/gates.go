@@ -65,7 +65,7 @@ func gatekeeper(gates *ledger.Gates, led *ledger.Ledger, sources *gitsync.Loop, 
 // RefreshGates makes the controller read the decisions on the status branch now instead of at
 // its next poll; a push notification of the status branch calls it.
 func (c *Controller) RefreshGates() {
-	if c.gates != nil {
-		c.gates.Trigger()
+	if c.git.gates != nil {
+		c.git.gates.Trigger()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	git "github.com/go-git/go-git/v5"
 	"github.com/go-logr/logr"
 
 	"github.com/gitcanary/gitcanary/gitsource"
@@ -12,11 +13,11 @@ import (
 )
 
 // newLedger creates the status ledger, or returns nil when it is disabled. A signing key is
-// read from its Secret once.
-func newLedger(ctx context.Context, cl *clients, remote gitsource.Remote, opts Options, log logr.Logger) (*ledger.Ledger, error) {
+// read from its Secret once; its signer is returned too (revert commits use it).
+func newLedger(ctx context.Context, cl *clients, remote gitsource.Remote, opts Options, log logr.Logger) (*ledger.Ledger, git.Signer, error) {
 	lo := opts.Ledger
 	if lo.Disabled {
-		return nil, nil
+		return nil, nil, nil
 	}
 	lopts := ledger.Options{
 		Branch:            lo.Branch,
@@ -29,17 +30,17 @@ func newLedger(ctx context.Context, cl *clients, remote gitsource.Remote, opts O
 	if lo.SigningKeySecret != "" {
 		data, err := cl.secretData(ctx, lo.SigningKeySecret)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if lopts.Signer, err = ledger.NewSigner(data); err != nil {
-			return nil, fmt.Errorf("signing key Secret %s: %w", lo.SigningKeySecret, err)
+			return nil, nil, fmt.Errorf("signing key Secret %s: %w", lo.SigningKeySecret, err)
 		}
 	}
 	l, err := ledger.New(remote, lopts)
 	if err != nil {
-		return nil, fmt.Errorf("status ledger: %w", err)
+		return nil, nil, fmt.Errorf("status ledger: %w", err)
 	}
-	return l, nil
+	return l, lopts.Signer, nil
 }
 
 // runLedger commits transitions until ctx ends, then pushes what is left within timeout.

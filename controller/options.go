@@ -39,6 +39,10 @@ type Options struct {
 
 	// Ledger configures the status ledger.
 	Ledger LedgerOptions
+	// Revert is what happens in Git when an analysis fails: RevertOff (default), RevertCommit
+	// (push the revert to the source branch) or RevertBranch (push a branch for a pull
+	// request). A Canary's RevertAnnotation overrides it. It needs the ledger.
+	Revert string
 
 	// MeshProvider is the provider of canaries without spec.provider.
 	MeshProvider string
@@ -149,6 +153,15 @@ func (o Options) Validate() error {
 	}
 	if err := o.Ref.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("source ref: %w", err))
+	}
+	switch o.Revert {
+	case "", RevertOff:
+	case RevertCommit, RevertBranch:
+		if o.Ledger.Disabled {
+			errs = append(errs, fmt.Errorf("revert mode %q needs the status ledger (it reads the promoted revision there)", o.Revert))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("revert mode %q: want off, commit or branch", o.Revert))
 	}
 	if le := o.LeaderElection; le.Enabled && !(le.LeaseDuration > le.RenewDeadline && le.RenewDeadline > le.RetryPeriod && le.RetryPeriod > 0) {
 		errs = append(errs, errors.New("leader election needs lease duration > renew deadline > retry period > 0"))

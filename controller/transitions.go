@@ -41,6 +41,7 @@ func (j journal) SourceCommit(c *v1beta1.Canary) string {
 type tickSink struct {
 	telemetry *status.Telemetry
 	ledger    *ledger.Ledger // nil without a ledger
+	after     func(ledger.Transition)
 	log       logr.Logger
 }
 
@@ -49,6 +50,9 @@ func (s tickSink) Record(c *v1beta1.Canary, r engine.TickReport) {
 	s.telemetry.Record(c, r)
 	if s.ledger != nil && r.Transition != nil {
 		recordTransition(s.ledger, c, *r.Transition, s.log)
+		if s.after != nil {
+			s.after(ledgerTransition(c, *r.Transition))
+		}
 	}
 }
 

@@ -89,6 +89,7 @@ type Loop struct {
 	mu      sync.Mutex
 	status  map[string]*OverlayStatus
 	sources map[string]string // "<namespace>/<name>" of a Canary → commit that applied it
+	homes   map[string]string // "<namespace>/<name>" of a Canary → overlay that renders it
 	pending bool              // an apply failed: retry even when the source did not move
 }
 
@@ -98,7 +99,7 @@ func New(fetcher Fetcher, applier Applier, opts Options) *Loop {
 		opts.Clock = clock.RealClock{}
 	}
 	return &Loop{fetcher: fetcher, applier: applier, opts: opts,
-		status: map[string]*OverlayStatus{}, sources: map[string]string{}}
+		status: map[string]*OverlayStatus{}, sources: map[string]string{}, homes: map[string]string{}}
 }
 
 // Sync fetches the source and applies every overlay whose rendered output changed. It returns
@@ -179,6 +180,7 @@ func (l *Loop) applyOverlay(ctx context.Context, commit, overlay string, b *rend
 	l.status[overlay] = &OverlayStatus{Overlay: overlay, Revision: commit, Digest: digest, AppliedAt: l.opts.Clock.Now()}
 	for _, c := range b.Canaries {
 		l.sources[c.Namespace+"/"+c.Name] = commit
+		l.homes[c.Namespace+"/"+c.Name] = overlay
 	}
 	l.mu.Unlock()
 	l.opts.Logger.Info("overlay applied", "overlay", overlay, "revision", gitsource.ShortSHA(commit),
@@ -230,6 +232,14 @@ func (l *Loop) Status() []OverlayStatus {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Overlay < out[j].Overlay })
 	return out
+}
+
+// Overlay returns the overlay that last applied the Canary namespace/name.
+func (l *Loop) Overlay(namespace, name string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	o, ok := l.homes[namespace+"/"+name]
+	return o, ok
 }
 
 // SourceCommit returns the commit that last applied the Canary namespace/name.

@@ -134,6 +134,11 @@ func TestSyncAppliesOnlyChangedOverlays(t *testing.T) {
 	src, ok := l.SourceCommit("test", "podinfo")
 	require.True(t, ok)
 	require.Equal(t, "c1", src)
+	home, ok := l.Overlay("test", "podinfo")
+	require.True(t, ok)
+	require.Equal(t, "apps/b", home, "the overlay that renders the canary")
+	_, ok = l.Overlay("test", "nope")
+	require.False(t, ok)
 
 	require.NoError(t, l.Sync(ctx), "no new commit")
 	require.Len(t, a.applied, 2)

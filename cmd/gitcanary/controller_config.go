@@ -42,6 +42,7 @@ type controllerConfig struct {
 	ledgerWindow        time.Duration
 	signingKeySecret    string
 	allowedSigners      string
+	revert              string
 	gatesInterval       time.Duration
 	disableLedger       bool
 
@@ -97,6 +98,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ledgerWindow, "ledger-batch-window", 2*time.Second, "transitions within this window go into one ledger commit")
 	fs.StringVar(&c.signingKeySecret, "signing-key-secret", "", "Secret with a key to sign ledger commits: git.asc (armored OpenPGP) or identity (SSH, Git's gpg.format=ssh); passphrase if encrypted")
 	fs.StringVar(&c.allowedSigners, "allowed-signers-secret", "", "Secret whose key allowed_signers (Git's allowedSignersFile format) lists the SSH keys whose signatures on gate decisions are verified")
+	fs.StringVar(&c.revert, "revert-on-rollback", "off", "when an analysis fails, make Git converge: commit (push the revert to the source branch), branch (push gitcanary/revert/<namespace>-<name> for a pull request) or off; the Canary annotation gitcanary.io/revert-on-rollback overrides it")
 	fs.DurationVar(&c.gatesInterval, "gates-interval", 10*time.Second, "how often the decisions on the status branch (Git gates) are read")
 	fs.BoolVar(&c.disableLedger, "disable-ledger", false, "do not write the status ledger")
 
@@ -234,6 +236,7 @@ func (c *controllerConfig) options() (controller.Options, error) {
 		InsecureIgnoreHostKey: c.insecureIgnoreHostKey,
 		CacheDir:              c.cacheDir,
 		RenderLimits:          c.renderLimits,
+		Revert:                c.revert,
 		Ledger: controller.LedgerOptions{
 			Disabled:             c.disableLedger,
 			Branch:               c.statusBranch,

@@ -244,3 +244,40 @@ func TestNote(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, h, 2, "the note's commit is in the canary's history")
 }
+
+func TestLastRollback(t *testing.T) {
+	srv := newServer(t)
+	ctx := testContext(t)
+	l := newLedger(t, srv, Options{})
+	record := func(phase, src string) {
+		tr := transition("test", "podinfo", phase, 0, phase)
+		tr.SourceCommit = src
+		require.NoError(t, l.Record(tr))
+		require.NoError(t, l.Flush(ctx))
+	}
+	record("Initialized", "aaaaaaa")
+	record("Progressing", "ddddddd")
+	record("Failed", "ddddddd")
+	s := branchHistory(t, srv, DefaultBranch)
+	r, ok, err := s.LastRollback("test/podinfo")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, Rollback{Promoted: "aaaaaaa", Failed: "ddddddd", LedgerCommit: s.Commit()}, r, "never promoted: the initial revision")
+
+	record("Progressing", "bbbbbbb")
+	record("Succeeded", "bbbbbbb")
+	record("Initialized", "ccccccc") // a restarted controller records the canary again
+	record("Waiting", "eeeeeee")
+	record("Progressing", "eeeeeee")
+	record("Progressing", "fffffff") // a newer commit re-applied the overlay mid-analysis
+	record("Failed", "fffffff")
+	s = branchHistory(t, srv, DefaultBranch)
+	r, ok, err = s.LastRollback("test/podinfo")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, Rollback{Promoted: "bbbbbbb", Failed: "eeeeeee", LedgerCommit: s.Commit()}, r,
+		"the failed revision is the commit that started the analysis")
+	_, ok, err = s.LastRollback("test/other")
+	require.NoError(t, err)
+	require.False(t, ok)
+}

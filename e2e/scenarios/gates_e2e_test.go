@@ -124,7 +124,7 @@ func TestGitGatesApproveAndPromote(t *testing.T) {
 
 	// Then the new controller keeps waiting: nothing was kept in memory
 	s.eventually(time.Minute, "the restarted controller to wait for promotion", func() (bool, string) {
-		n := count(s.ctrl.Events(s.key()), s.waitingFor("confirm-promotion", second))
+		n := count(s.ctrl.Events(s.ns+"/podinfo"), s.waitingFor("confirm-promotion", second))
 		return n >= 1, "not yet"
 	})
 	c, err = s.canary()

@@ -77,6 +77,9 @@ func (p *plan) setConditions() {
 	ready, stalled := p.ready, p.stalled
 	if phase != "" {
 		promoted := promotedCondition(p.c.Spec.TargetRef.Kind, phase)
+		if phase == v1beta1.CanaryPhaseWaiting && p.st.Queue != nil {
+			promoted.message = msgQueued
+		}
 		p.setCondition(v1beta1.PromotedType, promoted)
 		if ready == nil {
 			ready = &condition{status: corev1.ConditionUnknown, reason: string(phase), message: promoted.message}

@@ -121,6 +121,8 @@ type world struct {
 	floor       time.Duration
 	// providers is what Metrics.Available answers.
 	providers error
+	// admission is what Admission.Admit answers; nil is a controller without caps.
+	admission *engine.AdmissionResult
 }
 
 func routed(canary int) world { return world{workload: ready(revB), primary: 100 - canary} }
@@ -143,6 +145,9 @@ func (d decided) actions() []string {
 func decide(t testing.TB, c *v1beta1.Canary, w world) decided {
 	t.Helper()
 	obs := engine.Observation{Invalid: w.invalid, IntervalFloor: w.floor}
+	if w.admission == nil {
+		obs.SetAdmission(engine.Admitted)
+	}
 	checks := []string{}
 	for range 50 {
 		d := engine.Decide(c, obs, t0)
@@ -164,6 +169,8 @@ func decide(t testing.TB, c *v1beta1.Canary, w world) decided {
 			obs.SetMetric(ch.Index, engine.MetricSample{Value: r.Value, Query: r.Query, Address: r.Address}, r.Err)
 		case engine.CheckProviders:
 			obs.SetProviders(w.providers)
+		case engine.CheckAdmission:
+			obs.SetAdmission(*w.admission)
 		}
 	}
 	require.FailNow(t, "Decide did not converge", "checks: %v", checks)

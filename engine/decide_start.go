@@ -4,7 +4,8 @@ import "github.com/gitcanary/gitcanary/api/v1beta1"
 
 // startAnalysis starts the analysis of a new revision from Initialized, Succeeded, Failed or
 // Waiting (Flagger's checkCanaryStatus): the primary must be ready and the confirm-rollout gate
-// open; then the target scales up and the canary becomes Progressing. The tick ends there.
+// open and, under concurrency caps, an analysis slot free; then the target scales up and the
+// canary becomes Progressing. The tick ends there.
 func (p *plan) startAnalysis() {
 	c := p.c
 	if !p.primaryGate(false) {
@@ -18,14 +19,19 @@ func (p *plan) startAnalysis() {
 		return
 	}
 	if failed != nil {
-		// Waiting is entered, announced and alerted once; later ticks ask again silently.
-		if c.Status.Phase != v1beta1.CanaryPhaseWaiting {
+		// Waiting is entered, announced and alerted once; later ticks ask again silently. A
+		// canary that waited for an analysis slot leaves the queue.
+		if c.Status.Phase != v1beta1.CanaryPhaseWaiting || c.Status.Queue != nil {
 			p.setPhase(v1beta1.CanaryPhaseWaiting)
+			p.st.Queue = nil
 			p.warn(msgWaitingApproval(c, failed.Name))
 			if !failed.MuteAlert {
 				p.alert(alertWaitingApproval, v1beta1.SeverityWarn, false)
 			}
 		}
+		return
+	}
+	if !p.admitted() {
 		return
 	}
 	p.syncStatus(v1beta1.CanaryPhaseProgressing, 0)

@@ -40,6 +40,8 @@ const (
 	CheckMetric
 	// CheckProviders checks that the canary's metrics providers answer (Metrics.Available).
 	CheckProviders
+	// CheckAdmission asks the concurrency caps for an analysis slot (Admission.Admit).
+	CheckAdmission
 )
 
 // Check is a read, webhook call or metric query whose result the next decision depends on.
@@ -69,6 +71,8 @@ func (c Check) String() string {
 		return "Metric " + c.Name
 	case CheckProviders:
 		return "Providers"
+	case CheckAdmission:
+		return "Admission"
 	default:
 		return fmt.Sprintf("Check(%d)", int(c.Kind))
 	}

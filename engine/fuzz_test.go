@@ -58,7 +58,7 @@ func FuzzDecide(f *testing.F) {
 		}
 
 		obs := engine.Observation{Invalid: v1beta1.ValidateCanary(c)}
-		budget := 3
+		budget := 4
 		hooks, metrics := 0, 0
 		if a := c.Spec.Analysis; a != nil {
 			hooks, metrics = len(a.Webhooks), len(a.Metrics)
@@ -84,6 +84,9 @@ func FuzzDecide(f *testing.F) {
 				obs.SetRoutes(engine.Routes{Primary: primary, Canary: canary, Mirror: seconds&1 != 0}, routesErr)
 			case engine.CheckProviders:
 				obs.SetProviders(providersErr)
+			case engine.CheckAdmission:
+				// a full cap on odd minutes
+				obs.SetAdmission(engine.AdmissionResult{Admitted: now.Minute()&1 == 0, Position: 1, Running: 1, Limit: 1})
 			case engine.CheckHook:
 				if n.Index < 0 || n.Index >= hooks {
 					t.Fatalf("webhook %d asked for, the canary has %d", n.Index, hooks)

@@ -125,6 +125,8 @@ func TestPace(t *testing.T) {
 	}
 	deleted := at(v1beta1.CanaryPhaseProgressing, time.Second)
 	deleted.DeletionTimestamp = &metav1.Time{Time: now}
+	queued := at(v1beta1.CanaryPhaseWaiting, time.Second)
+	queued.Status.Queue = &v1beta1.CanaryQueueStatus{Since: metav1.NewTime(now.Add(-time.Minute)), Position: 1, Running: 1, Limit: 1}
 	tests := []struct {
 		name string
 		c    *v1beta1.Canary
@@ -137,6 +139,7 @@ func TestPace(t *testing.T) {
 		{name: "idle canaries see a new revision at once", c: at(v1beta1.CanaryPhaseSucceeded, time.Second)},
 		{name: "new canary", c: seedCanary(t)},
 		{name: "deletion", c: deleted},
+		{name: "waiting for an analysis slot, woken when one frees", c: queued},
 		{name: "clock went back", c: at(v1beta1.CanaryPhaseProgressing, -time.Hour), want: time.Minute},
 	}
 	for _, tt := range tests {

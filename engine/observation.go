@@ -21,7 +21,25 @@ type Observation struct {
 	Metrics map[int]MetricResult
 	// Providers is the result of Metrics.Available; nil until CheckProviders ran.
 	Providers *ProvidersResult
+	// Admission is the answer of the concurrency caps (Admission.Admit); nil until
+	// CheckAdmission ran. A reconciler without caps fills it with an admission up front.
+	Admission *AdmissionResult
 }
+
+// AdmissionResult is what Admission.Admit answered: the canary may start its analysis, or its
+// place in the queue of the cap that holds it.
+type AdmissionResult struct {
+	// Admitted is true when the analysis may start now.
+	Admitted bool
+	// Position in the queue (1 is next), Running analyses and the Limit of the cap that holds
+	// the canary; meaningless when admitted.
+	Position, Running, Limit int
+	// Namespace is set when the namespace's cap holds the canary, empty for the global cap.
+	Namespace string
+}
+
+// Admitted is the AdmissionResult of a controller without concurrency caps.
+var Admitted = AdmissionResult{Admitted: true}
 
 // ProvidersResult is what Metrics.Available returned: nil when every provider answered.
 type ProvidersResult struct {
@@ -71,6 +89,11 @@ func (o *Observation) SetHook(index int, err error) {
 // SetProviders records the result of CheckProviders.
 func (o *Observation) SetProviders(err error) {
 	o.Providers = &ProvidersResult{Err: err}
+}
+
+// SetAdmission records the result of CheckAdmission.
+func (o *Observation) SetAdmission(r AdmissionResult) {
+	o.Admission = &r
 }
 
 // SetMetric records the result of a CheckMetric.

@@ -12,9 +12,10 @@ import (
 // has passed since the last one (the status's lastTransitionTime): an edit of the Canary in
 // the middle of an analysis does not advance the weight early, and a commit that changes both
 // the target and the Canary does not run two ticks in a row. Idle canaries, new ones and
-// deletions are never held back. floor is the controller's shortest interval.
+// deletions are never held back, nor a canary waiting for an analysis slot (the controller wakes
+// it when one frees). floor is the controller's shortest interval.
 func Pace(c *v1beta1.Canary, floor time.Duration, now time.Time) time.Duration {
-	if c.DeletionTimestamp != nil || c.Status.LastTransitionTime.IsZero() {
+	if c.DeletionTimestamp != nil || c.Status.LastTransitionTime.IsZero() || c.Status.Queue != nil {
 		return 0
 	}
 	switch c.Status.Phase {

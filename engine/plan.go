@@ -155,6 +155,9 @@ func (p *plan) finish() Decision {
 		return Decision{Need: p.need}
 	}
 	p.st.ObservedGeneration = p.c.Generation
+	if p.st.Phase != v1beta1.CanaryPhaseWaiting {
+		p.st.Queue = nil // only a waiting canary has a place in the queue
+	}
 	p.recordEvidence()
 	p.setConditions()
 	changed := statusChanged(&p.c.Status, &p.st)

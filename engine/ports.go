@@ -116,6 +116,14 @@ type Canaries interface {
 	SetFinalizer(ctx context.Context, c *v1beta1.Canary, present bool) error
 }
 
+// Admission applies the controller's concurrency caps. Admit is asked when a canary is about to
+// start an analysis (every gate passed): it answers whether a slot is free for it now or, if
+// not, its place in the queue. The queue is first come, first served by now, or by
+// status.queue.since for a canary already waiting. Admit does no I/O.
+type Admission interface {
+	Admit(c *v1beta1.Canary, now time.Time) AdmissionResult
+}
+
 // Telemetry exports the controller metrics (flagger_canary_*).
 type Telemetry interface {
 	Record(c *v1beta1.Canary, r TickReport)

@@ -13,7 +13,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
-// Ports are the adapters a Reconciler works through. All are required.
+// Ports are the adapters a Reconciler works through. All are required but Admission.
 type Ports struct {
 	Workloads Workloads
 	Scaler    Scaler
@@ -24,6 +24,8 @@ type Ports struct {
 	Recorder  Recorder
 	Canaries  Canaries
 	Telemetry Telemetry
+	// Admission applies the concurrency caps; optional (nil admits every analysis).
+	Admission Admission
 }
 
 // Options tune a Reconciler. The zero value is Flagger's behaviour with the real clock.
@@ -141,7 +143,10 @@ func (r *Reconciler) effective(c *v1beta1.Canary) *v1beta1.Canary {
 // decision is final. Validation runs first; its result is part of the observation.
 func (r *Reconciler) decide(ctx context.Context, c *v1beta1.Canary, now time.Time) (Decision, Observation, error) {
 	obs := Observation{Invalid: v1beta1.ValidateCanary(c), IntervalFloor: r.floor}
-	limit := 3
+	if r.ports.Admission == nil {
+		obs.SetAdmission(Admitted)
+	}
+	limit := 4
 	if a := c.Spec.Analysis; a != nil {
 		limit += len(a.Webhooks) + len(a.Metrics)
 	}
@@ -150,13 +155,13 @@ func (r *Reconciler) decide(ctx context.Context, c *v1beta1.Canary, now time.Tim
 		if d.Need == nil {
 			return d, obs, nil
 		}
-		r.check(ctx, c, *d.Need, &obs)
+		r.check(ctx, c, *d.Need, &obs, now)
 	}
 	return Decision{}, obs, fmt.Errorf("decide canary %s: %w after %d checks", c.EventName(), ErrNoDecision, limit)
 }
 
 // check runs one check and records its result.
-func (r *Reconciler) check(ctx context.Context, c *v1beta1.Canary, ch Check, obs *Observation) {
+func (r *Reconciler) check(ctx context.Context, c *v1beta1.Canary, ch Check, obs *Observation, now time.Time) {
 	switch ch.Kind {
 	case CheckWorkload:
 		obs.SetWorkload(r.ports.Workloads.Observe(ctx, c))
@@ -173,6 +178,8 @@ func (r *Reconciler) check(ctx context.Context, c *v1beta1.Canary, ch Check, obs
 		obs.SetMetric(ch.Index, s, err)
 	case CheckProviders:
 		obs.SetProviders(r.ports.Metrics.Available(ctx, c))
+	case CheckAdmission:
+		obs.SetAdmission(r.ports.Admission.Admit(c, now))
 	}
 }
 

@@ -77,7 +77,7 @@ func (s *cluster) run(t testing.TB, limit int, done func(c *v1beta1.Canary) bool
 		calls := s.h.Journal.Since(mark)
 		c := s.h.stored(t)
 		out = append(out, fmt.Sprintf("== tick +%v: %s weight=%d failedChecks=%d", s.h.clock.Since(t0), c.Status.Phase, c.Status.CanaryWeight, c.Status.FailedChecks))
-		for _, l := range enginetest.Lines(calls, "Hooks", "Recorder", "Notifier", "Router") {
+		for _, l := range enginetest.Lines(calls, "Hooks", "Recorder", "Notifier", "Router", "Admission") {
 			if strings.HasPrefix(l, "Router.") && !(s.showRoutes && strings.HasPrefix(l, "Router.SetRoutes")) {
 				continue
 			}

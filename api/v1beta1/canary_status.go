@@ -16,7 +16,8 @@ const (
 	CanaryPhaseInitializing CanaryPhase = "Initializing"
 	// CanaryPhaseInitialized means the primary serves all traffic and the target is scaled to zero.
 	CanaryPhaseInitialized CanaryPhase = "Initialized"
-	// CanaryPhaseWaiting means a confirm-rollout hook holds the start of the analysis.
+	// CanaryPhaseWaiting means a confirm-rollout hook holds the start of the analysis, or the
+	// canary waits for an analysis slot (status.queue).
 	CanaryPhaseWaiting CanaryPhase = "Waiting"
 	// CanaryPhaseProgressing means the analysis is running.
 	CanaryPhaseProgressing CanaryPhase = "Progressing"
@@ -132,6 +133,27 @@ type CanaryStatus struct {
 	// (gitcanary extension).
 	// +optional
 	Journal *CanaryJournal `json:"journal,omitempty"`
+
+	// Queue is the canary's place in the analysis queue while it waits in phase Waiting for an
+	// analysis slot under the controller's concurrency caps (gitcanary extension).
+	// +optional
+	Queue *CanaryQueueStatus `json:"queue,omitempty"`
+}
+
+// CanaryQueueStatus is a canary's place in the analysis queue: the controller runs at most
+// -max-concurrent-analyses analyses (and -max-concurrent-analyses-per-namespace in one
+// namespace); a canary beyond the cap waits, and the queue is served in order of Since.
+type CanaryQueueStatus struct {
+	// Since is when the canary started waiting.
+	Since metav1.Time `json:"since"`
+	// Position in the queue when the canary was last ticked; 1 is next.
+	Position int `json:"position"`
+	// Running is how many analyses of the cap ran then, and Limit the cap.
+	Running int `json:"running"`
+	Limit   int `json:"limit"`
+	// Namespace is set when the canary waits for its namespace's cap rather than the global one.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // Condition returns the condition of the given type, or nil.

@@ -1,5 +1,5 @@
 // Package enginetest holds in-memory fakes of every engine port (Workloads, Scaler, Router,
-// Metrics, Hooks, Notifier, Recorder, Canaries, Telemetry) for tests of the engine and of the
+// Metrics, Hooks, Notifier, Recorder, Canaries, Telemetry, Admission) for tests of the engine and of the
 // code that wires it.
 //
 // Every fake records each call in a shared Journal, in order, so a test can assert the exact

@@ -14,6 +14,8 @@ type World struct {
 	Recorder  *Recorder
 	Canaries  *Canaries
 	Telemetry *Telemetry
+	// Admission is not among Ports (see Admission).
+	Admission *Admission
 }
 
 // NewWorld returns a World with a fresh Journal.
@@ -30,6 +32,7 @@ func NewWorld() *World {
 		Recorder:  NewRecorder(j),
 		Canaries:  NewCanaries(j),
 		Telemetry: NewTelemetry(j),
+		Admission: NewAdmission(j),
 	}
 }
 

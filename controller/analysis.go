@@ -24,6 +24,8 @@ type analysis struct {
 	telemetry   *status.Telemetry
 	tickTimeout time.Duration
 	log         logr.Logger
+	// admission is the analysis queue under the concurrency caps; nil without caps.
+	admission *admission
 }
 
 // handlers returns the informer event handlers that queue canaries.
@@ -33,8 +35,12 @@ func (a *analysis) handlers(c *caches, trackConfigs bool) eventHandlers {
 		canaries: cache.ResourceEventHandlerFuncs{
 			AddFunc: a.enqueue,
 			UpdateFunc: func(oldObj, newObj any) {
-				if canaryChanged(oldObj.(*v1beta1.Canary), newObj.(*v1beta1.Canary)) {
+				o, n := oldObj.(*v1beta1.Canary), newObj.(*v1beta1.Canary)
+				if canaryChanged(o, n) {
 					a.enqueue(newObj)
+				}
+				if slotChanged(o, n) {
+					a.wakeQueued()
 				}
 			},
 			DeleteFunc: func(obj any) {
@@ -43,6 +49,7 @@ func (a *analysis) handlers(c *caches, trackConfigs bool) eventHandlers {
 					a.telemetry.Forget(cn)
 				}
 				a.enqueue(obj)
+				a.wakeQueued()
 			},
 		},
 		// A new revision of a target starts (or restarts) its analysis at once instead of at
@@ -81,6 +88,17 @@ func (a *analysis) enqueue(obj any) {
 		return
 	}
 	a.queue.Add(key)
+}
+
+// wakeQueued queues the waiting canaries that a slot is free for, so they start at once rather
+// than at their next tick.
+func (a *analysis) wakeQueued() {
+	if a.admission == nil {
+		return
+	}
+	for _, key := range a.admission.next(time.Now()) {
+		a.queue.Add(key)
+	}
 }
 
 // run runs the workers until ctx ends. A canary's ticks are scheduled with AddAfter; the queue
@@ -129,7 +147,7 @@ func (a *analysis) processNext(ctx context.Context) bool {
 }
 
 // countCanaries sets flagger_canary_total per namespace every period, as Flagger's control
-// loop does.
+// loop does, and wakes the canaries the analysis queue has a slot for.
 func (a *analysis) countCanaries(ctx context.Context, c *caches, period time.Duration) {
 	seen := map[string]bool{}
 	wait.UntilWithContext(ctx, func(context.Context) {
@@ -144,5 +162,6 @@ func (a *analysis) countCanaries(ctx context.Context, c *caches, period time.Dur
 			a.telemetry.SetTotal(ns, n)
 			seen[ns] = true
 		}
+		a.wakeQueued() // updates the queue's gauges too
 	}, period)
 }

@@ -76,7 +76,13 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if led != nil {
 		gl.reverter = newReverter(remote, opts, signer, led, sy.loop, caches.canaries.GetStore(), log)
 	}
-	an, err := newAnalysis(cl, caches, telemetry, led, sy.loop, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
+	var adm *admission
+	if opts.MaxConcurrentAnalyses > 0 || opts.MaxConcurrentAnalysesPerNamespace > 0 {
+		if adm, err = newAdmission(caches.canaries.GetStore(), opts.MaxConcurrentAnalyses, opts.MaxConcurrentAnalysesPerNamespace, registry); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	an, err := newAnalysis(cl, caches, telemetry, led, sy.loop, adm, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
 		return gatekeeper(gates, led, sy.loop, rec)
 	}, gl.observe)
 	if err != nil {

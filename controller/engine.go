@@ -20,8 +20,8 @@ import (
 // newAnalysis wires the engine's adapters into a reconciler and returns the analysis loop.
 // Each tick's transition reaches the ledger through the Telemetry port. gates builds the
 // answerer of the Git gates, given the recorder its events go through; after (nil: nobody) is
-// handed each transition after the ledger.
-func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledger.Ledger, sources *gitsync.Loop,
+// handed each transition after the ledger. adm is the analysis queue (nil without caps).
+func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledger.Ledger, sources *gitsync.Loop, adm *admission,
 	opts Options, log logr.Logger, gates func(rec func() engine.Recorder) (webhook.Gates, error),
 	after func(ledger.Transition)) (*analysis, error) {
 	secrets := metrics.SecretsFromClientset(cl.kube)
@@ -56,7 +56,7 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledge
 	if led != nil {
 		eopts.Journal = journal{ledger: led, sources: sources}
 	}
-	reconciler, err := engine.NewReconciler(engine.Ports{
+	ports := engine.Ports{
 		Workloads: deployments,
 		Scaler:    deployments,
 		Router:    routes,
@@ -66,12 +66,16 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledge
 		Recorder:  events,
 		Canaries:  status.NewStore(cl.flagger),
 		Telemetry: tickSink{telemetry: telemetry, ledger: led, after: after, log: log.WithName("ledger")},
-	}, eopts)
+	}
+	if adm != nil {
+		ports.Admission = adm
+	}
+	reconciler, err := engine.NewReconciler(ports, eopts)
 	if err != nil {
 		return nil, fmt.Errorf("build reconciler: %w", err)
 	}
 	queue := workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "canaries"})
 	return &analysis{queue: queue, reconciler: reconciler, telemetry: telemetry, tickTimeout: opts.TickTimeout,
-		log: log.WithName("analysis")}, nil
+		log: log.WithName("analysis"), admission: adm}, nil
 }

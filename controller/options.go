@@ -61,6 +61,10 @@ type Options struct {
 	TickTimeout time.Duration
 	// Namespace limits the controller to one namespace's canaries; empty means all.
 	Namespace string
+	// MaxConcurrentAnalyses caps the analyses running at once, and
+	// MaxConcurrentAnalysesPerNamespace those of one namespace; a canary beyond a cap waits in
+	// the analysis queue (status.queue). 0 is no cap.
+	MaxConcurrentAnalyses, MaxConcurrentAnalysesPerNamespace int
 
 	// Notifications are the global alert and event settings.
 	Notifications NotificationOptions
@@ -145,6 +149,9 @@ func (o Options) withDefaults() Options {
 // Validate checks what New cannot do without.
 func (o Options) Validate() error {
 	var errs []error
+	if o.MaxConcurrentAnalyses < 0 || o.MaxConcurrentAnalysesPerNamespace < 0 {
+		errs = append(errs, errors.New("the concurrent analysis caps must not be negative (0 is no cap)"))
+	}
 	if o.RepoURL == "" {
 		errs = append(errs, errors.New("no source repository"))
 	}

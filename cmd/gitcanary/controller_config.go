@@ -56,6 +56,8 @@ type controllerConfig struct {
 	threadiness          int
 	tickTimeout          time.Duration
 	namespace            string
+	maxAnalyses          int
+	maxAnalysesPerNS     int
 
 	// Notifications.
 	slackURL, slackToken, slackProxyURL, slackUser, slackChannel string
@@ -111,6 +113,8 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.threadiness, "threadiness", 2, "analysis workers")
 	fs.DurationVar(&c.tickTimeout, "tick-timeout", 5*time.Minute, "longest one canary tick may take, webhooks and metric queries included")
 	fs.StringVar(&c.namespace, "namespace", "", "only run canaries of this namespace (default: all)")
+	fs.IntVar(&c.maxAnalyses, "max-concurrent-analyses", 0, "analyses running at once; a canary beyond the cap waits in Waiting for a slot, first come first served (0: no cap)")
+	fs.IntVar(&c.maxAnalysesPerNS, "max-concurrent-analyses-per-namespace", 0, "analyses running at once in one namespace (0: no cap)")
 
 	fs.StringVar(&c.slackURL, "slack-url", "", "Slack incoming webhook for canaries without alerts")
 	fs.StringVar(&c.slackToken, "slack-token", "", "Slack bot token (with https://slack.com/api/chat.postMessage)")
@@ -193,6 +197,9 @@ func (c *controllerConfig) validate() error {
 	if c.renderLimits.YAMLNodes <= 0 {
 		errs = append(errs, fmt.Errorf("-%s must be positive", render.FlagYAMLNodes))
 	}
+	if c.maxAnalyses < 0 || c.maxAnalysesPerNS < 0 {
+		errs = append(errs, errors.New("-max-concurrent-analyses and -max-concurrent-analyses-per-namespace must not be negative (0 is no cap)"))
+	}
 	if c.threadiness < 1 {
 		errs = append(errs, errors.New("-threadiness must be at least 1"))
 	}
@@ -247,15 +254,17 @@ func (c *controllerConfig) options() (controller.Options, error) {
 			AllowedSignersSecret: c.allowedSigners,
 			GatesInterval:        c.gatesInterval,
 		},
-		MeshProvider:         c.meshProvider,
-		MetricsServer:        c.metricsServer,
-		SelectorLabels:       list(c.selectorLabels),
-		IncludeLabelPrefix:   list(c.includeLabelPrefix),
-		EnableConfigTracking: c.enableConfigTracking,
-		MinAnalysisInterval:  c.minAnalysisInterval,
-		Workers:              c.threadiness,
-		TickTimeout:          c.tickTimeout,
-		Namespace:            c.namespace,
+		MeshProvider:                      c.meshProvider,
+		MetricsServer:                     c.metricsServer,
+		SelectorLabels:                    list(c.selectorLabels),
+		IncludeLabelPrefix:                list(c.includeLabelPrefix),
+		EnableConfigTracking:              c.enableConfigTracking,
+		MinAnalysisInterval:               c.minAnalysisInterval,
+		Workers:                           c.threadiness,
+		TickTimeout:                       c.tickTimeout,
+		Namespace:                         c.namespace,
+		MaxConcurrentAnalyses:             c.maxAnalyses,
+		MaxConcurrentAnalysesPerNamespace: c.maxAnalysesPerNS,
 		Notifications: controller.NotificationOptions{
 			SlackURL: c.slackURL, SlackToken: c.slackToken, SlackProxyURL: c.slackProxyURL,
 			SlackUser: c.slackUser, SlackChannel: c.slackChannel,

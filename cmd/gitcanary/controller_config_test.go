@@ -54,6 +54,13 @@ slack-url: https://hooks.slack.com/services/x
 	opts, err = cfg.options()
 	require.NoError(t, err)
 	require.Equal(t, "gitcanary", opts.Notifications.EventSourceComponent)
+	require.Zero(t, opts.MaxConcurrentAnalyses, "no cap by default")
+
+	cfg, err = parseConfig(t, "repo-url: x\nmax-concurrent-analyses: 10\n", "-max-concurrent-analyses-per-namespace", "2")
+	require.NoError(t, err)
+	opts, err = cfg.options()
+	require.NoError(t, err)
+	require.Equal(t, []int{10, 2}, []int{opts.MaxConcurrentAnalyses, opts.MaxConcurrentAnalysesPerNamespace})
 }
 
 func TestControllerConfigErrors(t *testing.T) {
@@ -69,6 +76,8 @@ func TestControllerConfigErrors(t *testing.T) {
 		{name: "tag and commit", args: []string{"-repo-url", "x", "-tag", "v1", "-commit", "abc"}, want: "-branch/-tag/-commit"},
 		{name: "ledger on the source branch", args: []string{"-repo-url", "x", "-status-branch", "main"}, want: "-allow-status-on-source-branch"},
 		{name: "lease shorter than renewal", args: []string{"-repo-url", "x", "-enable-leader-election", "-leader-election-lease-duration", "10s", "-leader-election-renew-deadline", "15s"}, want: "leader election needs"},
+		{name: "negative cap", args: []string{"-repo-url", "x", "-max-concurrent-analyses", "-1"}, want: "-max-concurrent-analyses"},
+		{name: "negative namespace cap", args: []string{"-repo-url", "x", "-max-concurrent-analyses-per-namespace", "-2"}, want: "must not be negative"},
 		{name: "no workers", args: []string{"-repo-url", "x", "-threadiness", "0"}, want: "-threadiness"},
 		{name: "bad log level", args: []string{"-repo-url", "x", "-log-level", "loud"}, want: "-log-level"},
 		{name: "unknown key in file", file: "repo-url: x\nrepository: y\n", want: `unknown key "repository"`},

@@ -91,3 +91,33 @@ func BuiltinMetrics(text string) string {
       interval: 30s
 ` + text[end:]
 }
+
+// renames are the places of the podinfo overlay that name its objects, its app label, its
+// in-cluster host names and its MetricTemplates.
+var renames = []struct {
+	pattern *regexp.Regexp
+	with    string
+}{
+	{regexp.MustCompile(`(?m)^(\s*(?:- )?name: )podinfo$`), "${1}NAME"},
+	{regexp.MustCompile(`(?m)^(\s*app: )podinfo$`), "${1}NAME"},
+	{regexp.MustCompile(`(Host: |//)podinfo([.-])`), "${1}NAME${2}"},
+	{regexp.MustCompile(`(?m)^(  name: )(error-rate|latency)$`), "${1}NAME-${2}"},
+	{regexp.MustCompile(`(templateRef:\n\s+name: )(error-rate|latency)`), "${1}NAME-${2}"},
+}
+
+// Named returns a copy of the podinfo overlay at apps/<name> whose objects are called name
+// instead of podinfo: the Deployment, its app label and selector, the HPA, the Canary and its
+// references, the host names of its webhooks, and its MetricTemplates (<name>-error-rate,
+// <name>-latency). Several of them live side by side in one namespace. The image stays
+// podinfo's.
+func (o Overlay) Named(name string) Overlay {
+	out := Overlay{}
+	for path, data := range o {
+		text := string(data)
+		for _, r := range renames {
+			text = r.pattern.ReplaceAllString(text, strings.ReplaceAll(r.with, "NAME", name))
+		}
+		out["apps/"+name+strings.TrimPrefix(path, OverlayPath)] = []byte(text)
+	}
+	return out
+}

@@ -1,8 +1,12 @@
 package walkthrough
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gitcanary/gitcanary/render"
 
 	"github.com/stretchr/testify/require"
 )
@@ -40,4 +44,42 @@ not json
 {"level":"info","logger":"events","msg":"Advance podinfo.test canary weight 5","canary":"podinfo.test"}
 `
 	require.Equal(t, []string{"Advance podinfo.test canary weight 5", "Advance podinfo.test canary weight 5"}, EventsFromLog(log, "podinfo.test"))
+}
+
+func TestNamedOverlay(t *testing.T) {
+	o, err := PodinfoOverlay("../..", "demo", "5s")
+	require.NoError(t, err)
+	n := o.Named("frontend")
+	require.Len(t, n, len(o))
+	require.NotContains(t, n, OverlayPath+"/canary.yaml")
+	b, err := render.Build(writeOverlay(t, n), "apps/frontend")
+	require.NoError(t, err)
+	var names []string
+	for _, obj := range b.Objects {
+		names = append(names, obj.GetKind()+" "+obj.GetNamespace()+"/"+obj.GetName())
+	}
+	require.ElementsMatch(t, []string{"Deployment demo/frontend", "HorizontalPodAutoscaler demo/frontend", "Canary demo/frontend",
+		"MetricTemplate demo/frontend-error-rate", "MetricTemplate demo/frontend-latency"}, names)
+	c := b.Canaries[0]
+	require.Equal(t, "frontend", c.Spec.TargetRef.Name)
+	require.Equal(t, "frontend", c.Spec.AutoscalerRef.Name)
+	require.Equal(t, "frontend-error-rate", c.Spec.Analysis.Metrics[0].TemplateRef.Name)
+	require.Contains(t, c.Spec.Analysis.Webhooks[0].Metadata["cmd"], "http://frontend-canary.demo:9898/token")
+	require.Contains(t, c.Spec.Analysis.Webhooks[1].Metadata["cmd"], "-H 'Host: frontend.demo'")
+	deploy := string(n["apps/frontend/deployment.yaml"])
+	require.Contains(t, deploy, "image: ghcr.io/stefanprodan/podinfo:6.0.0")
+	require.Contains(t, deploy, "      app: frontend\n")
+	require.Contains(t, deploy, "- name: podinfod\n", "the container keeps its name")
+}
+
+// writeOverlay writes the overlay's files into a new repository folder and returns it.
+func writeOverlay(t *testing.T, o Overlay) string {
+	t.Helper()
+	root := t.TempDir()
+	for path, data := range o {
+		full := filepath.Join(root, path)
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, data, 0o600))
+	}
+	return root
 }

@@ -157,3 +157,26 @@ func TestGatewayAPIFixture(t *testing.T) {
 	_, err = Build("testdata", "gatewayapi-ab")
 	require.ErrorContains(t, err, "Canary ab-test/podinfo: spec.analysis.match: Forbidden: A/B testing is not supported by SMI TrafficSplits")
 }
+
+// TestBuildRefusesSymlinkChainOutsideRoot: each link's text stays inside the repository, the
+// chain leaves it; render resolves links for real, dangling ones too, and never names the host
+// path they lead to.
+func TestBuildRefusesSymlinkChainOutsideRoot(t *testing.T) {
+	outside := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "secret.yaml"), []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: stolen}\n"), 0o644))
+	for name, target := range map[string]string{"existing": outside, "dangling": filepath.Join(outside, "missing")} {
+		t.Run(name, func(t *testing.T) {
+			root := writeRepo(t, overlay(map[string]string{"apps/podinfo/kustomization.yaml": kustomization + "  - ../../escape/secret.yaml\n"}))
+			require.NoError(t, os.MkdirAll(filepath.Join(root, "deep/a/b"), 0o755))
+			require.NoError(t, os.Symlink("../..", filepath.Join(root, "deep/a/b/up"))) // resolves to deep
+			rel, err := filepath.Rel(root, target)
+			require.NoError(t, err)
+			require.NoError(t, os.Symlink("deep/a/b/up/../"+rel, filepath.Join(root, "escape")))
+			_, err = Build(root, "apps/podinfo")
+			var outsideErr *OutsideRootError
+			require.True(t, errors.As(err, &outsideErr), "got %v", err)
+			require.NotContains(t, err.Error(), outside, "no host path")
+			require.NotContains(t, err.Error(), root)
+		})
+	}
+}

@@ -51,8 +51,9 @@ func newConfinedFS(root string, limits Limits) (*confinedFS, error) {
 }
 
 // check resolves path (relative paths are relative to the working directory, as on disk) and
-// fails when it, or what its symlinks lead to, leaves the root. A path that does not exist is
-// checked through its nearest existing parent.
+// fails when it, or what its symlinks lead to, leaves the root. Links are followed as the
+// kernel follows them, dangling ones included, and the part of the path that does not exist is
+// taken as written.
 func (f *confinedFS) check(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -61,24 +62,62 @@ func (f *confinedFS) check(path string) (string, error) {
 	if _, ok := f.virtual[abs]; ok {
 		return abs, nil
 	}
-	resolved, rest := abs, ""
-	for {
-		r, err := filepath.EvalSymlinks(resolved)
-		if err == nil {
-			resolved = filepath.Join(r, rest)
-			break
-		}
-		parent := filepath.Dir(resolved)
-		if parent == resolved {
-			return "", fmt.Errorf("resolve %s: %w", path, err)
-		}
-		rest = filepath.Join(filepath.Base(resolved), rest)
-		resolved = parent
+	resolved, err := realPath(abs, 0)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", relTo(f.root, abs), err)
 	}
 	if !within(f.root, resolved) {
-		return "", &OutsideRootError{Path: path}
+		return "", &OutsideRootError{Path: relTo(f.root, abs)}
 	}
 	return abs, nil
+}
+
+// maxLinks bounds the symbolic links followed to resolve one path, as the kernel's ELOOP does.
+const maxLinks = 40
+
+// errLinkLoop is a path whose symbolic links do not end.
+var errLinkLoop = errors.New("too many levels of symbolic links")
+
+// realPath returns where the absolute path p leads: every symbolic link along it followed,
+// also one whose target does not exist, and what does not exist kept as written. ".." is taken
+// from where the path really is, never from its text: "up/.." where up is a link to a/b is a,
+// not the folder that holds up.
+func realPath(p string, links int) (string, error) {
+	sep := string(filepath.Separator)
+	cur := sep
+	parts := strings.Split(p, sep)
+	for i, part := range parts {
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur)
+			continue
+		}
+		next := filepath.Join(cur, part)
+		info, err := os.Lstat(next)
+		if err != nil {
+			return filepath.Join(append([]string{next}, parts[i+1:]...)...), nil
+		}
+		if info.Mode()&os.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if links >= maxLinks {
+			return "", errLinkLoop
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = cur + sep + target // not Join: it would resolve ".." in the text
+		}
+		if cur, err = realPath(target, links+1); err != nil {
+			return "", err
+		}
+	}
+	return cur, nil
 }
 
 func within(root, p string) bool {

@@ -89,10 +89,16 @@ func (d *demo) evidence(ctx context.Context) error {
 	return nil
 }
 
-// describeSection is the block of kubectl describe output that starts with the line header,
-// up to the next line indented as little as it.
+// describeSection is the block of the Status part of kubectl describe output that starts with
+// the line header, up to the next line indented as little as it (the spec has an Analysis too).
 func describeSection(out, header string) string {
 	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if l == "Status:" {
+			lines = lines[i:]
+			break
+		}
+	}
 	var b strings.Builder
 	in := false
 	for _, l := range lines {

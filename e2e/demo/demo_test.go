@@ -7,7 +7,7 @@ import (
 )
 
 func TestDescribeSection(t *testing.T) {
-	out := "Name: podinfo\nStatus:\n  Analysis:\n    Checks:\n      Name:  request-success-rate\n      Query:  sum(x)\n  Canary Weight:  0\n"
+	out := "Name: podinfo\nSpec:\n  Analysis:\n    Interval:  3s\nStatus:\n  Analysis:\n    Checks:\n      Name:  request-success-rate\n      Query:  sum(x)\n  Canary Weight:  0\n"
 	require.Equal(t, "  Analysis:\n    Checks:\n      Name:  request-success-rate\n      Query:  sum(x)\n", describeSection(out, "  Analysis:"))
-	require.Empty(t, describeSection("Name: x\n", "  Analysis:"))
+	require.Empty(t, describeSection("Name: x\nSpec:\n  Analysis:\n    Interval:  3s\nStatus:\n  Phase: Failed\n", "  Analysis:"))
 }

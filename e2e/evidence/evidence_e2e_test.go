@@ -66,6 +66,7 @@ func TestReleasesExplainThemselves(t *testing.T) {
 		return err == nil && strings.Contains(history, " Failed "), history
 	})
 	require.Contains(t, history, "Failed checks:", history)
+	require.Regexp(t, `: Failed \(rolled back [^,]+, request-success-rate [\d.]+ < min 99, source`, history, "the rollback's commit names the metric")
 	require.Regexp(t, `request-success-rate [\d.]+ < min 99`, history)
 	require.Contains(t, history, "query: sum(rate(envoy_cluster_upstream_rq{", history)
 	require.Contains(t, history, "metrics server: "+s.env.PrometheusURL, history)

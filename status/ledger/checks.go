@@ -140,3 +140,13 @@ func trailerValue(s string) string {
 	}
 	return s
 }
+
+// checks are the checks a commit reports for a canary: those its transitions carried, or, for a
+// rollback whose transitions carried none (the rollback's tick runs no check), the ones its
+// file keeps, which failed it.
+func (c *canaryChange) checks() ([]MetricResult, []WebhookResult) {
+	if len(c.lastMetrics) > 0 || len(c.lastWebhooks) > 0 || c.status.Phase != "Failed" {
+		return c.lastMetrics, c.lastWebhooks
+	}
+	return c.status.Metrics, c.status.Webhooks
+}

@@ -49,3 +49,31 @@ func TestFailedCheck(t *testing.T) {
 	require.Equal(t, "[99, ∞)", rate.Range())
 	require.Equal(t, "(−∞, 500]", legacy.Range())
 }
+
+// TestRollbackCommitNamesTheFailedCheck: the rollback's tick runs no check, so its transition
+// carries none; its commit still names the check that failed the canary, from the file.
+func TestRollbackCommitNamesTheFailedCheck(t *testing.T) {
+	srv := newServer(t)
+	l := newLedger(t, srv, Options{})
+	failing := transition("test", "podinfo", "Progressing", 15, "Halt podinfo.test advancement success rate 86.52% < 99%")
+	failing.FailedChecks = 5
+	failing.Metrics = []MetricResult{{Name: "request-success-rate", Value: 86.5185, Min: ptr(99), Verdict: VerdictFailed,
+		Query: "sum(rate(x[30s]))", Address: "http://prometheus:9090"}}
+	rolledBack := transition("test", "podinfo", "Failed", 0, "Canary failed! Scaling down podinfo.test")
+	for _, tr := range []Transition{failing, rolledBack} {
+		require.NoError(t, l.Record(tr))
+		require.NoError(t, l.Flush(testContext(t)))
+	}
+	head := branchHistory(t, srv, DefaultBranch).head
+	require.Contains(t, head.Message, "test/podinfo: Failed (rolled back ghcr.io/stefanprodan/podinfo:6.0.1, request-success-rate 86.5185 < min 99, source 3f2a1c9)")
+	tr := ParseTrailers(head.Message)
+	require.Len(t, tr, 1)
+	require.Equal(t, "request-success-rate 86.5185 < min 99", tr[0].FailedCheck)
+	require.Equal(t, "sum(rate(x[30s]))", tr[0].CheckQuery)
+	require.Equal(t, "http://prometheus:9090", tr[0].MetricsServer)
+
+	// A new revision's first commit does not inherit the previous revision's failure.
+	require.NoError(t, l.Record(transition("test", "podinfo", "Progressing", 0, "New revision detected! Scaling up podinfo.test")))
+	require.NoError(t, l.Flush(testContext(t)))
+	require.Empty(t, ParseTrailers(branchHistory(t, srv, DefaultBranch).head.Message)[0].FailedCheck)
+}

@@ -51,7 +51,7 @@ func (c *canaryChange) line() string {
 		details = appendNonEmpty(details, "promoted", s.TargetRevision)
 	case "Failed":
 		details = appendNonEmpty(details, "rolled back", s.TargetRevision)
-		if desc, _, _ := failedCheck(c.lastMetrics, c.lastWebhooks); desc != "" {
+		if desc, _, _ := failedCheck(c.checks()); desc != "" {
 			details = append(details, desc)
 		}
 	case "Initialized":
@@ -118,7 +118,7 @@ func commitMessage(changes []*canaryChange) string {
 			}
 			fmt.Fprintf(&b, "%s: %s\n", TrailerSequence, strings.Join(seqs, ","))
 		}
-		desc, query, address := failedCheck(c.lastMetrics, c.lastWebhooks)
+		desc, query, address := failedCheck(c.checks())
 		for _, kv := range [][2]string{{TrailerFailedCheck, desc}, {TrailerCheckQuery, query}, {TrailerMetricsServer, address}} {
 			if kv[1] != "" {
 				fmt.Fprintf(&b, "%s: %s\n", kv[0], kv[1])

@@ -25,6 +25,10 @@ type Options struct {
 	Namespace string
 	// EstablishTimeout bounds the wait for applied CRDs to be served (default 30s).
 	EstablishTimeout time.Duration
+	// TargetRevision returns the revision of a canary target's pod template (the engine's
+	// PodTemplateHash) from the Deployment an apply returned; the revisions are kept in the
+	// inventory and in Result.Targets. Nil records none.
+	TargetRevision func(deployment *unstructured.Unstructured) (string, error)
 	// Logger receives one line per applied, skipped and pruned object.
 	Logger logr.Logger
 }
@@ -64,6 +68,11 @@ type Set struct {
 	// is intentionally empty (render.Bundle.IntentionallyEmpty). Otherwise such a set is
 	// ErrEmptySet.
 	AllowEmpty bool
+	// Digest identifies the rendered output (render.Bundle.Digest). It is kept in the inventory
+	// once the set is applied in full; an apply of the digest the inventory holds is a re-apply
+	// (Result.Reapplied): its changes are drift, and the dry run is skipped since the same
+	// objects were applied before.
+	Digest string
 }
 
 // Result says what an apply did.
@@ -80,6 +89,14 @@ type Result struct {
 	// InventoryMissing is set when the overlay's inventory was gone although its objects carry
 	// its label: nothing could be pruned in this apply.
 	InventoryMissing bool
+	// Reapplied is set when the set's digest is the one the inventory holds: the overlay's
+	// output was applied before, unchanged, and Changes are drift.
+	Reapplied bool
+	// Changes are the applied objects the apply created or whose manifest fields it changed.
+	Changes []Change
+	// Targets maps "<namespace>/<name>" of the canary targets applied to their pod template's
+	// revision after the apply (Options.TargetRevision).
+	Targets map[string]string
 }
 
 // ObjectError is a failure to apply or prune one object.
@@ -114,10 +131,13 @@ func (a *Applier) Apply(ctx context.Context, set Set) (*Result, error) {
 	for _, o := range objs {
 		next.Objects = append(next.Objects, RefOf(o))
 	}
-	if err := a.inv.save(ctx, union(prev, next)); err != nil {
-		return nil, err
+	res := &Result{Reapplied: found && set.Digest != "" && prev.Digest == set.Digest}
+	if !res.Reapplied {
+		// A re-apply writes the objects the inventory lists already: no marker needed.
+		if err := a.inv.save(ctx, union(prev, next)); err != nil {
+			return nil, err
+		}
 	}
-	res := &Result{}
 	var prereq, rest []*unstructured.Unstructured
 	for _, o := range objs {
 		if isPrerequisite(o.GroupVersionKind()) {
@@ -126,14 +146,14 @@ func (a *Applier) Apply(ctx context.Context, set Set) (*Result, error) {
 			rest = append(rest, o)
 		}
 	}
-	ours, err := a.applyAll(ctx, prereq, res)
+	ours, err := a.applyAll(ctx, prereq, set, res)
 	if err != nil {
 		return res, err
 	}
 	if err := a.waitEstablished(ctx, prereq); err != nil {
 		return res, err
 	}
-	oursRest, err := a.applyAll(ctx, rest, res)
+	oursRest, err := a.applyAll(ctx, rest, set, res)
 	if err != nil {
 		return res, err
 	}
@@ -143,8 +163,14 @@ func (a *Applier) Apply(ctx context.Context, set Set) (*Result, error) {
 			"nothing is pruned in this apply, objects that left Git meanwhile stay; the inventory is rebuilt", "set", set.Name)
 	}
 	pruneErrs := a.prune(ctx, set.Name, prev, next, res)
-	if err := a.inv.save(ctx, next); err != nil {
-		return res, err
+	next.Digest, next.Targets = set.Digest, res.Targets
+	if len(pruneErrs) > 0 {
+		next.Digest = "" // what failed to prune is retried by the next apply
+	}
+	if !found || !sameInventory(prev, next) {
+		if err := a.inv.save(ctx, next); err != nil {
+			return res, err
+		}
 	}
 	return res, errors.Join(pruneErrs...)
 }
@@ -176,21 +202,18 @@ func (a *Applier) prepare(set Set) []*unstructured.Unstructured {
 	return objs
 }
 
-// applyAll dry-runs every object, then applies them all when every dry run passed. It reports
-// whether a live object already carried the set's inventory label.
-func (a *Applier) applyAll(ctx context.Context, objs []*unstructured.Unstructured, res *Result) (bool, error) {
-	type target struct {
-		obj *unstructured.Unstructured
-		ri  dynamic.ResourceInterface
-	}
-	var targets []target
+// applyAll dry-runs every object, then applies them all when every dry run passed; a re-apply
+// (res.Reapplied) skips the dry run. It reports whether a live object already carried the set's
+// inventory label, and records in res what it applied, skipped and changed.
+func (a *Applier) applyAll(ctx context.Context, objs []*unstructured.Unstructured, set Set, res *Result) (bool, error) {
+	var targets []applyTarget
 	var errs []error
 	ours := false
 	for _, o := range objs {
 		ri, live, err := a.resourceFor(ctx, o)
 		skip := live != nil && ownedByEngine(live)
 		ours = ours || (live != nil && live.GetLabels()[InventoryLabel] == o.GetLabels()[InventoryLabel])
-		if err == nil && !skip {
+		if err == nil && !skip && !res.Reapplied {
 			_, err = ri.Apply(ctx, o.GetName(), o, metav1.ApplyOptions{FieldManager: a.opts.FieldManager, Force: true, DryRun: []string{metav1.DryRunAll}})
 		}
 		switch {
@@ -198,22 +221,53 @@ func (a *Applier) applyAll(ctx context.Context, objs []*unstructured.Unstructure
 			errs = append(errs, &ObjectError{Object: RefOf(o), Op: "validate", Err: err})
 		case skip:
 			res.Skipped = append(res.Skipped, RefOf(o))
-			a.opts.Logger.Info("skipped: owned by gitcanary's engine", "object", RefOf(o).String())
+			a.opts.Logger.V(1).Info("skipped: owned by gitcanary's engine", "object", RefOf(o).String())
 		default:
-			targets = append(targets, target{o, ri})
+			targets = append(targets, applyTarget{o, ri, live})
 		}
 	}
 	if len(errs) > 0 {
 		return ours, fmt.Errorf("%d object(s) failed validation, nothing was applied: %w", len(errs), errors.Join(errs...))
 	}
 	for _, t := range targets {
-		if _, err := t.ri.Apply(ctx, t.obj.GetName(), t.obj, metav1.ApplyOptions{FieldManager: a.opts.FieldManager, Force: true}); err != nil {
-			return ours, &ObjectError{Object: RefOf(t.obj), Op: "apply", Err: err}
+		if err := a.applyOne(ctx, t, set, res); err != nil {
+			return ours, err
 		}
-		res.Applied = append(res.Applied, RefOf(t.obj))
-		a.opts.Logger.V(1).Info("applied", "object", RefOf(t.obj).String())
 	}
 	return ours, nil
+}
+
+// applyTarget is an object to apply, its client and the live object before (nil: none).
+type applyTarget struct {
+	obj  *unstructured.Unstructured
+	ri   dynamic.ResourceInterface
+	live *unstructured.Unstructured
+}
+
+// applyOne applies one object and records what changed and, for a canary target, its revision.
+func (a *Applier) applyOne(ctx context.Context, t applyTarget, set Set, res *Result) error {
+	ref := RefOf(t.obj)
+	after, err := t.ri.Apply(ctx, t.obj.GetName(), t.obj, metav1.ApplyOptions{FieldManager: a.opts.FieldManager, Force: true})
+	if err != nil {
+		return &ObjectError{Object: ref, Op: "apply", Err: err}
+	}
+	res.Applied = append(res.Applied, ref)
+	if ch, changed := changeOf(t.obj, t.live, after); changed {
+		res.Changes = append(res.Changes, ch)
+		a.opts.Logger.V(1).Info("changed", "object", ref.String(), "fields", ch.Fields, "created", ch.Created)
+	}
+	key := ref.Namespace + "/" + ref.Name
+	if ref.Kind == "Deployment" && set.CanaryTargets[key] && a.opts.TargetRevision != nil {
+		rev, err := a.opts.TargetRevision(after)
+		if err != nil {
+			return &ObjectError{Object: ref, Op: "read the revision of", Err: err}
+		}
+		if res.Targets == nil {
+			res.Targets = map[string]string{}
+		}
+		res.Targets[key] = rev
+	}
+	return nil
 }
 
 // resourceFor returns the dynamic client for an object and the live object, nil when there is

@@ -189,3 +189,74 @@ spec:
 }
 
 var crdGVRForTest = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
+// TestReapplyCorrectsDrift: against a real API server, a re-apply of an unchanged set that
+// nobody touched changes nothing (the resourceVersion stays), and one after a kubectl set image
+// and a label edit sets both back, naming the fields; the engine's replicas stay its own.
+func TestReapplyCorrectsDrift(t *testing.T) {
+	f := newFixture(t)
+	svcDoc := "apiVersion: v1\nkind: Service\nmetadata: {name: podinfo, namespace: NS, labels: {app: podinfo}}\nspec: {selector: {app: podinfo}, ports: [{port: 9898}]}\n"
+	set := Set{Name: "apps/" + f.ns, Revision: "r1", Digest: "d1", Objects: f.objects(deployDoc, svcDoc), CanaryTargets: map[string]bool{f.ns + "/podinfo": true}}
+	_, err := f.applier.Apply(f.ctx, set)
+	require.NoError(t, err)
+
+	// When nothing changed, a re-apply writes nothing
+	before, err := f.kube.AppsV1().Deployments(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
+	require.NoError(t, err)
+	res, err := f.applier.Apply(f.ctx, set)
+	require.NoError(t, err)
+	require.True(t, res.Reapplied)
+	require.Empty(t, res.Changes)
+	after, err := f.kube.AppsV1().Deployments(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Equal(t, before.ResourceVersion, after.ResourceVersion)
+
+	// When the image is set by hand (as kubectl set image does), the engine scales the target,
+	// and the Service's label is edited
+	_, err = f.kube.AppsV1().Deployments(f.ns).Patch(f.ctx, "podinfo", types.StrategicMergePatchType,
+		[]byte(`{"spec":{"template":{"spec":{"containers":[{"name":"podinfod","image":"ghcr.io/stefanprodan/podinfo:6.9.9"}]}}}}`),
+		metav1.PatchOptions{FieldManager: "kubectl-set"})
+	require.NoError(t, err)
+	_, err = f.kube.AppsV1().Deployments(f.ns).Patch(f.ctx, "podinfo", types.MergePatchType, []byte(`{"spec":{"replicas":0}}`), metav1.PatchOptions{FieldManager: "gitcanary-engine"})
+	require.NoError(t, err)
+	_, err = f.kube.CoreV1().Services(f.ns).Patch(f.ctx, "podinfo", types.MergePatchType, []byte(`{"metadata":{"labels":{"app":"edited"}}}`),
+		metav1.PatchOptions{FieldManager: "kubectl-edit"})
+	require.NoError(t, err)
+
+	// Then the re-apply sets both back and names the fields, and leaves the replicas alone
+	res, err = f.applier.Apply(f.ctx, set)
+	require.NoError(t, err)
+	var got []string
+	for _, c := range res.Changes {
+		got = append(got, c.String())
+	}
+	require.ElementsMatch(t, []string{
+		"Deployment " + f.ns + "/podinfo: spec.template.spec.containers[name=podinfod].image",
+		"Service " + f.ns + "/podinfo: metadata.labels.app",
+	}, got)
+	d, err := f.kube.AppsV1().Deployments(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "ghcr.io/stefanprodan/podinfo:6.0.0", d.Spec.Template.Spec.Containers[0].Image)
+	require.Equal(t, int32(0), *d.Spec.Replicas)
+	s, err := f.kube.CoreV1().Services(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "podinfo", s.Labels["app"])
+}
+
+// TestReadiness: a Deployment is ready by the kstatus rules once its rollout finished on the
+// environment's nodes.
+func TestReadiness(t *testing.T) {
+	f := newFixture(t)
+	set := Set{Name: "apps/" + f.ns, Objects: f.objects(cmDoc, deployDoc)}
+	res, err := f.applier.Apply(f.ctx, set)
+	require.NoError(t, err)
+	var last Readiness
+	require.Eventually(t, func() bool {
+		last, err = f.applier.Readiness(f.ctx, res.Applied)
+		return err == nil && last.Ready
+	}, time.Minute, 200*time.Millisecond, "last: %+v %v", last, err)
+	r, err := f.applier.Readiness(f.ctx, []ObjectRef{{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: f.ns, Name: "gone"}})
+	require.NoError(t, err)
+	require.False(t, r.Ready)
+	require.Equal(t, "Deployment "+f.ns+"/gone: not found", r.Message)
+}

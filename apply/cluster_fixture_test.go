@@ -131,3 +131,16 @@ func (c *fakeCluster) inventory(t *testing.T, set string) []string {
 	}
 	return out
 }
+
+// edit changes the live object, as a user would with kubectl edit.
+func (c *fakeCluster) edit(t *testing.T, o *unstructured.Unstructured, change func(*unstructured.Unstructured)) {
+	t.Helper()
+	m, err := c.mapper.RESTMapping(o.GroupVersionKind().GroupKind(), o.GroupVersionKind().Version)
+	require.NoError(t, err)
+	ri := c.dyn.Resource(m.Resource).Namespace(o.GetNamespace())
+	live, err := ri.Get(t.Context(), o.GetName(), metav1.GetOptions{})
+	require.NoError(t, err)
+	change(live)
+	_, err = ri.Update(t.Context(), live, metav1.UpdateOptions{})
+	require.NoError(t, err)
+}

@@ -25,4 +25,15 @@
 // A set without objects for an overlay that applied objects is refused (ErrEmptySet) unless
 // Set.AllowEmpty says the overlay is empty on purpose. A missing inventory whose objects still
 // carry their label is reported (Result.InventoryMissing); nothing can be pruned then.
+//
+// The inventory also keeps the digest of the output last applied in full (Set.Digest) and the
+// pod template revision of each canary target after it (Options.TargetRevision). Applying the
+// digest the inventory holds is a re-apply (Result.Reapplied): the dry run is skipped, nothing
+// is written to the inventory unless something changed, and every change is drift. Each apply
+// lists the objects it created or whose manifest fields it changed (Result.Changes), comparing
+// the live object before with the one the apply returned on the fields the manifest sets: a
+// server-side apply that changes nothing keeps the resourceVersion, and fields set by others
+// that Git does not set are neither changed nor reported.
+//
+// Readiness reads applied objects and judges them by the kstatus rules (sigs.k8s.io/cli-utils).
 package apply

@@ -24,6 +24,12 @@ const managedByLabel = "app.kubernetes.io/managed-by"
 type Inventory struct {
 	// Set is the overlay's name; Revision the source revision last applied.
 	Set, Revision string
+	// Digest is the digest of the rendered output last applied in full (Set.Digest); empty
+	// until an apply of the set succeeded, and while one is under way.
+	Digest string
+	// Targets maps "<namespace>/<name>" of the canary targets the set applied to the revision
+	// of their pod template as that apply left it (Options.TargetRevision).
+	Targets map[string]string
 	// Objects are the applied objects.
 	Objects []ObjectRef
 }
@@ -52,11 +58,46 @@ func (s *inventoryStore) load(ctx context.Context, set string) (*Inventory, bool
 	if err != nil {
 		return nil, false, fmt.Errorf("read inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
 	}
-	inv := &Inventory{Set: set, Revision: cm.Data["revision"]}
-	if err := json.Unmarshal([]byte(cm.Data["objects"]), &inv.Objects); err != nil {
+	inv, err := decodeInventory(cm)
+	if err != nil {
 		return nil, false, fmt.Errorf("decode inventory %s/%s of %s: %w", s.namespace, s.name(set), set, err)
 	}
+	inv.Set = set
 	return inv, true, nil
+}
+
+// decodeInventory reads an inventory ConfigMap's data.
+func decodeInventory(cm *corev1.ConfigMap) (*Inventory, error) {
+	inv := &Inventory{Set: cm.Data["set"], Revision: cm.Data["revision"], Digest: cm.Data["digest"]}
+	if err := json.Unmarshal([]byte(cm.Data["objects"]), &inv.Objects); err != nil {
+		return nil, err
+	}
+	if t := cm.Data["targets"]; t != "" {
+		if err := json.Unmarshal([]byte(t), &inv.Targets); err != nil {
+			return nil, fmt.Errorf("targets: %w", err)
+		}
+	}
+	return inv, nil
+}
+
+// encodeInventory is the ConfigMap data of an inventory.
+func encodeInventory(inv *Inventory) (map[string]string, error) {
+	objects, err := json.Marshal(inv.Objects)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]string{"set": inv.Set, "revision": inv.Revision, "objects": string(objects)}
+	if inv.Digest != "" {
+		data["digest"] = inv.Digest
+	}
+	if len(inv.Targets) > 0 {
+		targets, err := json.Marshal(inv.Targets)
+		if err != nil {
+			return nil, err
+		}
+		data["targets"] = string(targets)
+	}
+	return data, nil
 }
 
 // list returns every inventory of the namespace, sorted by set.
@@ -66,21 +107,21 @@ func (s *inventoryStore) list(ctx context.Context) ([]Inventory, error) {
 		return nil, fmt.Errorf("list inventories in %s: %w", s.namespace, err)
 	}
 	out := make([]Inventory, 0, len(cms.Items))
-	for _, cm := range cms.Items {
-		inv := Inventory{Set: cm.Data["set"], Revision: cm.Data["revision"]}
-		if err := json.Unmarshal([]byte(cm.Data["objects"]), &inv.Objects); err != nil {
-			return nil, fmt.Errorf("decode inventory %s/%s of %s: %w", s.namespace, cm.Name, inv.Set, err)
+	for i := range cms.Items {
+		inv, err := decodeInventory(&cms.Items[i])
+		if err != nil {
+			return nil, fmt.Errorf("decode inventory %s/%s of %s: %w", s.namespace, cms.Items[i].Name, cms.Items[i].Data["set"], err)
 		}
-		out = append(out, inv)
+		out = append(out, *inv)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Set < out[j].Set })
 	return out, nil
 }
 
 // union returns an inventory of next's set and revision holding the objects of next and then
-// those of prev that next does not hold.
+// those of prev that next does not hold. It has no digest: the set is being applied.
 func union(prev, next *Inventory) *Inventory {
-	u := &Inventory{Set: next.Set, Revision: next.Revision, Objects: append([]ObjectRef(nil), next.Objects...)}
+	u := &Inventory{Set: next.Set, Revision: next.Revision, Targets: prev.Targets, Objects: append([]ObjectRef(nil), next.Objects...)}
 	have := map[string]bool{}
 	for _, r := range next.Objects {
 		have[r.key()] = true
@@ -95,7 +136,7 @@ func union(prev, next *Inventory) *Inventory {
 
 // save writes the inventory of a set, creating its ConfigMap when needed.
 func (s *inventoryStore) save(ctx context.Context, inv *Inventory) error {
-	objects, err := json.Marshal(inv.Objects)
+	data, err := encodeInventory(inv)
 	if err != nil {
 		return fmt.Errorf("encode inventory of %s: %w", inv.Set, err)
 	}
@@ -105,7 +146,7 @@ func (s *inventoryStore) save(ctx context.Context, inv *Inventory) error {
 			Namespace: s.namespace,
 			Labels:    map[string]string{managedByLabel: "gitcanary", InventoryLabel: inventoryID(inv.Set)},
 		},
-		Data: map[string]string{"set": inv.Set, "revision": inv.Revision, "objects": string(objects)},
+		Data: data,
 	}
 	cms := s.kube.CoreV1().ConfigMaps(s.namespace)
 	_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
@@ -116,4 +157,22 @@ func (s *inventoryStore) save(ctx context.Context, inv *Inventory) error {
 		return fmt.Errorf("save inventory %s/%s of %s: %w", s.namespace, cm.Name, inv.Set, err)
 	}
 	return nil
+}
+
+// sameInventory reports whether saving b over a would change nothing.
+func sameInventory(a, b *Inventory) bool {
+	if a.Set != b.Set || a.Revision != b.Revision || a.Digest != b.Digest || len(a.Objects) != len(b.Objects) || len(a.Targets) != len(b.Targets) {
+		return false
+	}
+	for i := range a.Objects {
+		if a.Objects[i] != b.Objects[i] {
+			return false
+		}
+	}
+	for k, v := range a.Targets {
+		if b.Targets[k] != v {
+			return false
+		}
+	}
+	return true
 }

@@ -82,7 +82,7 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
 	}
-	an, err := newAnalysis(cl, caches, telemetry, led, sy.loop, adm, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
+	an, err := newAnalysis(cl, caches, telemetry, led, sy, adm, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
 		return gatekeeper(gates, led, sy.loop, rec)
 	}, gl.observe)
 	if err != nil {
@@ -113,7 +113,8 @@ func (c *Controller) runLoops(ctx context.Context) error {
 		return err
 	}
 	c.ready.Store(true)
-	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule)
+	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule,
+		"reconcileInterval", c.opts.Sync.ReconcileInterval.String())
 	if c.git.ledger != nil {
 		n := recoverTransitions(c.caches.canaries.GetStore().List(), c.git.ledger, c.log)
 		c.log.Info("uncommitted transitions handed to the ledger", "transitions", n)
@@ -126,7 +127,7 @@ func (c *Controller) runLoops(ctx context.Context) error {
 		g.Go(func() error { return c.git.reverter.run(ctx) })
 	}
 	g.Go(func() error { return c.analysis.run(ctx, c.opts.Workers) })
-	g.Go(func() error { return c.sync.scheduler.Run(ctx) })
+	g.Go(func() error { return c.sync.run(ctx) })
 	g.Go(func() error { c.analysis.countCanaries(ctx, c.caches, 10*time.Second); return nil })
 	return g.Wait()
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/gitcanary/gitcanary/engine/notify"
 	"github.com/gitcanary/gitcanary/engine/webhook"
 	"github.com/gitcanary/gitcanary/engine/workload"
-	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/router"
 	"github.com/gitcanary/gitcanary/status"
 	"github.com/gitcanary/gitcanary/status/ledger"
@@ -21,7 +20,7 @@ import (
 // Each tick's transition reaches the ledger through the Telemetry port. gates builds the
 // answerer of the Git gates, given the recorder its events go through; after (nil: nobody) is
 // handed each transition after the ledger. adm is the analysis queue (nil without caps).
-func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledger.Ledger, sources *gitsync.Loop, adm *admission,
+func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledger.Ledger, sy *syncer, adm *admission,
 	opts Options, log logr.Logger, gates func(rec func() engine.Recorder) (webhook.Gates, error),
 	after func(ledger.Transition)) (*analysis, error) {
 	secrets := metrics.SecretsFromClientset(cl.kube)
@@ -54,7 +53,10 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledge
 
 	eopts := engine.Options{DefaultProvider: opts.MeshProvider, MinInterval: opts.MinAnalysisInterval, Logger: log.WithName("engine")}
 	if led != nil {
-		eopts.Journal = journal{ledger: led, sources: sources}
+		eopts.Journal = journal{ledger: led, sources: sy.loop}
+	}
+	if opts.Sync.ReconcileInterval > 0 {
+		eopts.Desired = gitTargets{sy}
 	}
 	ports := engine.Ports{
 		Workloads: deployments,

@@ -36,6 +36,8 @@ type Options struct {
 	CacheDir string
 	// RenderLimits bound what rendering one overlay may cost (zero fields: render's defaults).
 	RenderLimits render.Limits
+	// Sync configures drift correction, apply concurrency and health checks.
+	Sync SyncOptions
 
 	// Ledger configures the status ledger.
 	Ledger LedgerOptions
@@ -75,6 +77,19 @@ type Options struct {
 	LeaderElection LeaderElectionOptions
 	// ListenAddress serves /metrics, /healthz and /readyz.
 	ListenAddress string
+}
+
+// SyncOptions configure what the sync loop does besides applying new revisions.
+type SyncOptions struct {
+	// ReconcileInterval is how often every overlay is re-applied to correct drift; 0 turns
+	// drift correction off (the engine then analyses any new target revision, also one set by
+	// hand).
+	ReconcileInterval time.Duration
+	// Concurrency bounds the overlays applied at once (default gitsync.DefaultConcurrency).
+	Concurrency int
+	// HealthTimeout bounds the wait for an applied overlay to become ready (default
+	// gitsync.DefaultHealthTimeout).
+	HealthTimeout time.Duration
 }
 
 // LedgerOptions configure the status ledger.

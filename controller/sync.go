@@ -2,29 +2,31 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/restmapper"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/apply"
+	"github.com/gitcanary/gitcanary/engine"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/gitsync"
-	"github.com/gitcanary/gitcanary/render"
 )
 
-// syncer is the sync loop and the schedule that runs it.
+// syncer is the sync loop, the schedule that runs it and the interval of its drift correction.
 type syncer struct {
 	loop      *gitsync.Loop
 	scheduler *gitsource.Scheduler
+	reconcile time.Duration
+	log       logr.Logger
 }
 
 // newSyncer builds the fetcher, the applier, the sync loop and its schedule; the first sync is
@@ -36,72 +38,74 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 		return nil, fmt.Errorf("source %s: %w", gitsource.RedactURL(opts.RepoURL), err)
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cl.kube.Discovery()))
-	applier := apply.New(cl.dyn, cl.kube, mapper, apply.Options{FieldManager: "gitcanary", Namespace: opts.ControllerNamespace, Logger: log.WithName("apply")})
+	applier := apply.New(cl.dyn, cl.kube, mapper, apply.Options{FieldManager: "gitcanary", Namespace: opts.ControllerNamespace,
+		TargetRevision: targetRevision, Logger: log.WithName("apply")})
 	metrics, err := gitsync.NewMetrics(reg)
 	if err != nil {
 		return nil, err
 	}
-	loop := gitsync.New(fetcher, applier, gitsync.Options{Overlays: opts.Overlays, DefaultProvider: opts.MeshProvider, RenderLimits: opts.RenderLimits, Reporter: &syncReporter{clients: cl},
+	loop := gitsync.New(fetcher, applier, gitsync.Options{Overlays: opts.Overlays, DefaultProvider: opts.MeshProvider, RenderLimits: opts.RenderLimits,
+		Reporter: &syncReporter{clients: cl}, Concurrency: opts.Sync.Concurrency, Health: applier, HealthTimeout: opts.Sync.HealthTimeout,
 		Metrics: metrics, Logger: log.WithName("sync")})
 	sched, err := gitsource.NewScheduler(opts.SyncSchedule, loop.Sync, gitsource.SchedulerOptions{Log: log.WithName("sync")})
 	if err != nil {
 		return nil, fmt.Errorf("sync schedule: %w", err)
 	}
 	sched.Trigger("start")
-	return &syncer{loop: loop, scheduler: sched}, nil
+	return &syncer{loop: loop, scheduler: sched, reconcile: opts.Sync.ReconcileInterval, log: log.WithName("sync")}, nil
 }
 
-// syncReporter makes sync failures visible where users look: the log, and a Warning event on
-// each Canary that Git made invalid (kubectl describe canary shows why nothing changed).
-type syncReporter struct{ clients *clients }
-
-// OverlayApplied warns the overlay's Canaries when the apply found the inventory gone: nothing
-// that left Git meanwhile was pruned.
-func (r *syncReporter) OverlayApplied(ctx context.Context, overlay, revision string, res *apply.Result) {
-	if !res.InventoryMissing {
-		return
+// run syncs on the schedule and, every reconcile interval, re-applies every overlay (drift
+// correction; the first one an interval after the start: a restart re-applies nothing
+// unchanged) until ctx ends.
+func (s *syncer) run(ctx context.Context) error {
+	if s.reconcile > 0 {
+		go func() {
+			t := time.NewTicker(s.reconcile)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					s.loop.RequestReconcile()
+					s.scheduler.Trigger("reconcile")
+				}
+			}
+		}()
 	}
-	for _, o := range res.Applied {
-		if o.Group == v1beta1.GroupName && o.Kind == v1beta1.CanaryKind {
-			r.warn(ctx, o.Namespace, o.Name, "InventoryMissing", fmt.Sprintf("the inventory of overlay %s was missing when Git revision %s was applied: "+
-				"objects that left Git meanwhile were not pruned; the inventory is rebuilt", overlay, gitsource.ShortSHA(revision)))
-		}
-	}
+	return s.scheduler.Run(ctx)
 }
 
-// OverlayOrphaned warns the Canaries of an overlay that left Git: its objects stay.
-func (r *syncReporter) OverlayOrphaned(ctx context.Context, overlay string, canaries []string) {
-	for _, c := range canaries {
-		ns, name, _ := strings.Cut(c, "/")
-		r.warn(ctx, ns, name, "OverlayOrphaned", fmt.Sprintf("overlay %s, which applied this Canary, is no longer in Git or matched by -overlays: "+
-			"its objects are kept, not pruned (empty it with %s to delete them)", overlay, render.EmptyMarker))
-	}
+// gitTargets is the engine's Desired: what the sync loop's last apply of each canary target
+// left, and a restore of the target's overlay at the next sync, which it triggers at once.
+type gitTargets struct{ s *syncer }
+
+var _ engine.Desired = gitTargets{}
+
+// TargetRevision implements engine.Desired.
+func (g gitTargets) TargetRevision(c *v1beta1.Canary) (string, bool) {
+	return g.s.loop.TargetRevision(c.Namespace, c.Spec.TargetRef.Name)
 }
 
-// warn raises a Warning event on a Canary that exists.
-func (r *syncReporter) warn(ctx context.Context, namespace, name, reason, message string) {
-	live, err := r.clients.flagger.Canaries(namespace).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return
+// RestoreTarget implements engine.Desired.
+func (g gitTargets) RestoreTarget(_ context.Context, c *v1beta1.Canary) error {
+	if g.s.loop.Restore(c.Namespace, c.Spec.TargetRef.Name) {
+		g.s.scheduler.Trigger("restore " + c.Namespace + "/" + c.Spec.TargetRef.Name)
 	}
-	r.clients.events.Event(live, corev1.EventTypeWarning, reason, message)
+	return nil
 }
 
-func (r *syncReporter) OverlayFailed(ctx context.Context, overlay, revision string, err error) {
-	var invalid *render.InvalidError
-	if !errors.As(err, &invalid) {
-		return
+// targetRevision is the engine's revision (PodTemplateHash) of a Deployment as an apply
+// returned it.
+func targetRevision(d *unstructured.Unstructured) (string, error) {
+	raw, found, err := unstructured.NestedMap(d.Object, "spec", "template")
+	if err != nil || !found {
+		return "", fmt.Errorf("no spec.template: %w", err)
 	}
-	for _, e := range invalid.Errs {
-		var verr *v1beta1.ValidationError
-		if !errors.As(e, &verr) || verr.Kind != v1beta1.CanaryKind {
-			continue
-		}
-		live, gerr := r.clients.flagger.Canaries(verr.Namespace).Get(ctx, verr.Name, metav1.GetOptions{})
-		if gerr != nil {
-			continue // a new Canary: the log line is all there is to see
-		}
-		r.clients.events.Event(live, corev1.EventTypeWarning, "InvalidSpec",
-			fmt.Sprintf("Git revision %s of overlay %s is not applied: %s", gitsource.ShortSHA(revision), overlay, strings.Join(verr.Problems(), "; ")))
+	var tmpl corev1.PodTemplateSpec
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &tmpl); err != nil {
+		return "", fmt.Errorf("decode spec.template: %w", err)
 	}
+	return engine.PodTemplateHash(&tmpl), nil
 }

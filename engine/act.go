@@ -47,6 +47,10 @@ func (r *Reconciler) do(ctx context.Context, stored, c *v1beta1.Canary, a Action
 		return p.Router.Finalize(ctx, c)
 	case ActSetFinalizer:
 		return p.Canaries.SetFinalizer(ctx, stored, a.Finalizer)
+	case ActRestoreTarget:
+		if r.desired != nil {
+			return r.desired.RestoreTarget(ctx, c)
+		}
 	case ActRecordEvent:
 		rec.Event(ctx, inPhase(c, a.Phase), a.Event.Type, a.Event.Message)
 	case ActNotify:

@@ -146,6 +146,9 @@ func (p *plan) providersChecked() bool {
 // revision or tracked configs change; then a new analysis starts.
 func decideIdle(p *plan) {
 	p.reconcile()
+	if p.manualRevision() {
+		return
+	}
 	if p.targetChanged() {
 		p.startAnalysis()
 		return
@@ -163,6 +166,21 @@ func decideIdle(p *plan) {
 func decideWaiting(p *plan) {
 	p.reconcile()
 	p.startAnalysis()
+}
+
+// manualRevision holds back a new target revision that is not the one Git applied (set by
+// hand, with kubectl set image for instance) while drift correction is on (Desired): no
+// analysis starts or restarts for it; the canary keeps its phase, says why in a Warning and asks
+// for Git's version to be restored. Git's version coming back (the promoted revision, or the
+// one under analysis) is no new revision, so nothing starts for it either.
+func (p *plan) manualRevision() bool {
+	w := p.obs.Workload.Workload
+	if w.GitRevision == "" || w.Revision == w.GitRevision || !p.targetChanged() {
+		return false
+	}
+	p.warn(msgNotGitRevision(p.c, w.Revision, w.GitRevision))
+	p.do(ActRestoreTarget)
+	return true
 }
 
 // targetChanged is Flagger's HasTargetChanged or HaveDependenciesChanged: the target's pod

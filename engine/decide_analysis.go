@@ -15,6 +15,9 @@ func decideAnalysing(p *plan) {
 	if !ok {
 		return
 	}
+	if p.manualRevision() {
+		return
+	}
 	if p.targetChanged() {
 		p.setRoutes(v1beta1.TotalWeight, 0)
 		p.syncStatus(v1beta1.CanaryPhaseProgressing, 0)

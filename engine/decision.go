@@ -111,6 +111,9 @@ const (
 	ActFinalizeRouter
 	// ActSetFinalizer adds (Finalizer true) or removes gitcanary's finalizer.
 	ActSetFinalizer
+	// ActRestoreTarget asks for Git's version of the target to be applied again
+	// (Desired.RestoreTarget).
+	ActRestoreTarget
 )
 
 // Action is one step of a decision, executed by the reconciler through a port.
@@ -169,6 +172,8 @@ func (a Action) String() string {
 		return "FinalizeRouter"
 	case ActSetFinalizer:
 		return fmt.Sprintf("SetFinalizer %t", a.Finalizer)
+	case ActRestoreTarget:
+		return "RestoreTarget"
 	default:
 		return fmt.Sprintf("Action(%d)", int(a.Kind))
 	}

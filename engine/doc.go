@@ -21,6 +21,10 @@
 // in engine/workload, engine/metrics, engine/webhook, engine/notify, router and status implement
 // the ports; engine/enginetest holds in-memory fakes of all of them.
 //
+// With Options.Desired (drift correction on), a new target revision that Git did not apply is
+// not analysed: the canary waits with a Warning and asks for Git's version back
+// (ActRestoreTarget).
+//
 // Main types: Decision, Observation, Check, Action, Reconciler, Ports, Options.
 // docs/engine.md describes the tick phase by phase.
 package engine

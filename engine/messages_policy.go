@@ -39,3 +39,10 @@ func msgHoldEnded(c *v1beta1.Canary, held time.Duration) string {
 func msgHoldExpired(cause string, held, maxHold time.Duration) string {
 	return fmt.Sprintf("%s (metrics unavailable for %v, queryErrors.maxHold %v)", cause, held.Round(time.Second), maxHold)
 }
+
+// msgNotGitRevision is the Warning event of a target revision that Git did not apply, held back
+// while drift correction restores Git's (Desired).
+func msgNotGitRevision(c *v1beta1.Canary, revision, git string) string {
+	return fmt.Sprintf("Target %s revision %s was not applied from Git (Git's is %s): not analysed, restoring Git's version",
+		c.EventName(), revision, git)
+}

@@ -28,6 +28,18 @@ type Workloads interface {
 	SyncPrimaryAutoscaler(ctx context.Context, c *v1beta1.Canary) error
 }
 
+// Desired knows the revision of a canary's target that Git wants, for drift correction. It is
+// optional (Options.Desired): without it any new target revision is analysed, also one set by
+// hand.
+type Desired interface {
+	// TargetRevision returns the PodTemplateHash of the canary's target as Git's manifests
+	// last applied it; false when it is not known (not applied yet, or being applied).
+	TargetRevision(c *v1beta1.Canary) (string, bool)
+	// RestoreTarget asks for Git's version of the canary's target to be applied again soon;
+	// it does not wait for it.
+	RestoreTarget(ctx context.Context, c *v1beta1.Canary) error
+}
+
 // Scaler sets the replicas of the target Deployment.
 type Scaler interface {
 	// ScaleToZero scales the target to zero replicas.
@@ -179,6 +191,9 @@ type Workload struct {
 	Revision string
 	// Images are the target's container images, comma-separated (ContainerImages).
 	Images string
+	// GitRevision is the revision Git wants of the target (Desired.TargetRevision); empty when
+	// unknown or without drift correction.
+	GitRevision string
 	// Configs maps configmap/<name> and secret/<name> of the tracked configs to their checksum.
 	Configs map[string]string
 	// Target is the readiness of the target (canary) Deployment.

@@ -43,6 +43,9 @@ type Options struct {
 	// Journal, when set, numbers the canaries' transitions and keeps the uncommitted ones in
 	// their status for the status ledger (TickReport.Transition); nil records none.
 	Journal Journal
+	// Desired, when set, tells the revision of each target that Git wants: a new target
+	// revision that is not Git's (set by hand) is not analysed, and Git's is restored.
+	Desired Desired
 }
 
 // Reconciler runs one canary tick at a time: observe, decide, act, record. It keeps no state
@@ -54,6 +57,7 @@ type Reconciler struct {
 	floor    time.Duration
 	log      logr.Logger
 	journal  Journal
+	desired  Desired
 }
 
 // NewReconciler returns a Reconciler over the given ports.
@@ -70,7 +74,7 @@ func NewReconciler(p Ports, o Options) (*Reconciler, error) {
 	if o.MinInterval <= 0 {
 		o.MinInterval = v1beta1.MinAnalysisInterval
 	}
-	return &Reconciler{ports: p, clock: o.Clock, provider: o.DefaultProvider, floor: o.MinInterval, log: o.Logger, journal: o.Journal}, nil
+	return &Reconciler{ports: p, clock: o.Clock, provider: o.DefaultProvider, floor: o.MinInterval, log: o.Logger, journal: o.Journal, desired: o.Desired}, nil
 }
 
 func (p Ports) check() error {
@@ -164,7 +168,11 @@ func (r *Reconciler) decide(ctx context.Context, c *v1beta1.Canary, now time.Tim
 func (r *Reconciler) check(ctx context.Context, c *v1beta1.Canary, ch Check, obs *Observation, now time.Time) {
 	switch ch.Kind {
 	case CheckWorkload:
-		obs.SetWorkload(r.ports.Workloads.Observe(ctx, c))
+		w, err := r.ports.Workloads.Observe(ctx, c)
+		if err == nil && r.desired != nil {
+			w.GitRevision, _ = r.desired.TargetRevision(c)
+		}
+		obs.SetWorkload(w, err)
 	case CheckRoutes:
 		obs.SetRoutes(r.ports.Router.Routes(ctx, c))
 	case CheckHook:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/render"
 	"github.com/go-logr/logr"
+	"golang.org/x/sync/errgroup"
 	"k8s.io/utils/clock"
 )
 
@@ -29,15 +29,19 @@ type Applier interface {
 	Inventories(ctx context.Context) ([]apply.Inventory, error)
 }
 
-// Reporter is told about overlays that Git broke, so users can see why nothing changed.
+// Reporter is told what the loop did to overlays, so users can see it where they look.
 type Reporter interface {
 	// OverlayFailed is called when an overlay could not be rendered, validated or applied.
 	OverlayFailed(ctx context.Context, overlay, revision string, err error)
-	// OverlayApplied is called after an overlay was applied.
+	// OverlayApplied is called after an overlay was applied. When res.Reapplied and
+	// res.Changes is not empty, the apply corrected drift.
 	OverlayApplied(ctx context.Context, overlay, revision string, res *apply.Result)
 	// OverlayOrphaned is called once when an overlay that applied objects leaves Git (or the
 	// overlay patterns); canaries are "<namespace>/<name>" of the Canaries it had applied.
 	OverlayOrphaned(ctx context.Context, overlay string, canaries []string)
+	// OverlayChanged is called when what Status shows of an overlay changed: a new revision
+	// applied, a failure or its end, a drift correction, its health.
+	OverlayChanged(ctx context.Context, st OverlayStatus)
 }
 
 // Options configure a Loop.
@@ -52,186 +56,191 @@ type Options struct {
 	DefaultProvider string
 	// RenderLimits bound each overlay's render (zero fields: render's defaults).
 	RenderLimits render.Limits
+	// Concurrency bounds the overlays applied at once (default DefaultConcurrency). Rendering
+	// is serialised: kustomize keeps process-global state that concurrent builds race on.
+	Concurrency int
+	// Health, when set, is asked after each apply that changed an overlay whether its objects
+	// became ready, until HealthTimeout.
+	Health HealthChecker
+	// HealthTimeout bounds the wait for an applied overlay to become ready (default
+	// DefaultHealthTimeout).
+	HealthTimeout time.Duration
 	// Metrics, when set, records every sync.
 	Metrics *Metrics
-	// Clock for the status times; nil means the real clock.
-	Clock clock.PassiveClock
+	// Clock for the status times and the health polls; nil means the real clock.
+	Clock clock.WithTicker
 	// Logger receives one line per overlay and sync.
 	Logger logr.Logger
 }
 
-// OverlayStatus is what the loop knows of one overlay.
-type OverlayStatus struct {
-	// Overlay is the path relative to the repository root.
-	Overlay string
-	// Revision is the commit last applied; Digest its rendered output's digest.
-	Revision, Digest string
-	// AppliedAt is when it was last applied.
-	AppliedAt time.Time
-	// Err is the last failure, cleared by a successful apply.
-	Err error
-	// Orphaned is set while the overlay, which applied objects, is no longer in Git or no
-	// longer matched by the overlay patterns. Its objects are kept, not pruned.
-	Orphaned bool
-
-	cause string // Err without the revision, to report a failure once while it lasts
-}
+// Defaults of Options.
+const (
+	DefaultConcurrency   = 4
+	DefaultHealthTimeout = 5 * time.Minute
+)
 
 // Loop syncs Git to the cluster. Sync must not run concurrently (the Scheduler guarantees it).
 // It decides what to apply by the digest of each overlay's rendered output rather than by
 // commit: a commit that leaves an overlay's output alone (another overlay, a README, the status
-// ledger) causes no work for it.
+// ledger) causes no work for it. The digests applied are kept in the overlays' inventories, so
+// a restarted controller re-applies nothing unchanged.
 type Loop struct {
-	fetcher Fetcher
-	applier Applier
-	opts    Options
+	fetcher  Fetcher
+	applier  Applier
+	opts     Options
+	renderMu sync.Mutex // one kustomize build at a time
+	health   *healthWatch
 
-	mu      sync.Mutex
-	status  map[string]*OverlayStatus
-	sources map[string]string // "<namespace>/<name>" of a Canary → commit that applied it
-	homes   map[string]string // "<namespace>/<name>" of a Canary → overlay that renders it
-	pending bool              // an apply failed: retry even when the source did not move
+	mu        sync.Mutex
+	status    map[string]*OverlayStatus
+	sources   map[string]string // "<namespace>/<name>" of a Canary → commit that applied it
+	homes     map[string]string // "<namespace>/<name>" of a Canary → overlay that renders it
+	targets   map[string]target // "<namespace>/<name>" of a canary target → what Git wants
+	pending   bool              // an apply failed: retry even when the source did not move
+	loaded    bool              // the inventories' digests were read
+	reconcile bool              // re-apply every overlay at the next sync
+	restore   map[string]bool   // overlays to re-apply at the next sync
 }
+
+// target is what Git wants of a canary target: the overlay that applies it and the revision of
+// its pod template after that overlay's last apply.
+type target struct{ overlay, revision string }
 
 // New returns a sync loop.
 func New(fetcher Fetcher, applier Applier, opts Options) *Loop {
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
-	return &Loop{fetcher: fetcher, applier: applier, opts: opts,
-		status: map[string]*OverlayStatus{}, sources: map[string]string{}, homes: map[string]string{}}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.HealthTimeout <= 0 {
+		opts.HealthTimeout = DefaultHealthTimeout
+	}
+	l := &Loop{fetcher: fetcher, applier: applier, opts: opts, status: map[string]*OverlayStatus{},
+		sources: map[string]string{}, homes: map[string]string{}, targets: map[string]target{}, restore: map[string]bool{}}
+	l.health = &healthWatch{loop: l, cancels: map[string]context.CancelFunc{}}
+	return l
 }
 
-// Sync fetches the source and applies every overlay whose rendered output changed. It returns
-// the joined errors of the overlays that failed; the others are applied regardless.
+// job is one overlay to sync; force re-applies it even when its output did not change.
+type job struct {
+	overlay string
+	force   bool
+}
+
+// Sync fetches the source and applies every overlay whose rendered output changed, and every
+// overlay when a reconcile was asked for (RequestReconcile) or the one of a target to restore
+// (Restore). It returns the joined errors of the overlays that failed; the others are applied
+// regardless.
 func (l *Loop) Sync(ctx context.Context) (err error) {
 	defer func() { l.opts.Metrics.observe(l.Status(), err) }()
 	co, err := l.fetcher.Fetch(ctx)
-	switch {
-	case errors.Is(err, gitsource.ErrNoChange):
-		l.mu.Lock()
-		retry := l.pending
-		l.mu.Unlock()
-		if !retry {
-			return nil
-		}
-	case err != nil:
+	moved := err == nil
+	if err != nil && !errors.Is(err, gitsource.ErrNoChange) {
 		return fmt.Errorf("fetch source: %w", err)
+	}
+	l.mu.Lock()
+	reconcile, restore, retry := l.reconcile, l.restore, l.pending
+	l.reconcile, l.restore = false, map[string]bool{}
+	l.mu.Unlock()
+	if !moved && !reconcile && !retry && len(restore) == 0 {
+		return nil
 	}
 	overlays, err := expand(co.Dir, l.opts.Overlays)
 	if err != nil {
 		return err
 	}
 	orphans := l.markOrphans(ctx, co.Dir, overlays)
-	var errs []error
-	applyFailed := false
+	var jobs []job
 	for _, ov := range overlays {
-		if err := ctx.Err(); err != nil {
-			return errors.Join(append(errs, err)...)
-		}
 		if orphans[ov] {
 			continue // its folder is gone: reported, its objects kept
 		}
-		// Rendering is deterministic: only apply failures are worth retrying on the same commit.
-		b, err := render.Build(co.Dir, ov, render.WithDefaultProvider(l.opts.DefaultProvider), render.WithLimits(l.opts.RenderLimits))
-		if err != nil {
-			errs = append(errs, l.fail(ctx, ov, co.Commit, err))
-			continue
-		}
-		digest := b.Digest()
-		if l.inSync(ov, digest) {
-			continue
-		}
-		if err := l.applyOverlay(ctx, co.Commit, ov, b, digest); err != nil {
-			errs = append(errs, err)
-			applyFailed = true
+		if moved || reconcile || retry || restore[ov] {
+			jobs = append(jobs, job{overlay: ov, force: reconcile || restore[ov]})
 		}
 	}
+	if reconcile {
+		l.opts.Logger.V(1).Info("reconciling every overlay", "overlays", len(jobs))
+	}
+	errs := make([]error, len(jobs))
+	applyFailed := make([]bool, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(l.opts.Concurrency)
+	for i, j := range jobs {
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil // reported once below
+			}
+			applyFailed[i], errs[i] = l.syncOverlay(ctx, co, j)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	failed := false
+	for _, f := range applyFailed {
+		failed = failed || f
+	}
 	l.mu.Lock()
-	l.pending = applyFailed
+	l.pending = failed
 	l.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
-// inSync tells whether digest is the overlay's applied output; an overlay that rendered its
-// applied output again is in sync with Git, whatever failed before.
-func (l *Loop) inSync(overlay, digest string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st, ok := l.status[overlay]
-	if !ok || st.Digest != digest || st.Revision == "" {
-		return false
-	}
-	st.Err, st.cause = nil, ""
-	return true
-}
-
-// applyOverlay applies one changed overlay and records the result.
-func (l *Loop) applyOverlay(ctx context.Context, commit, overlay string, b *render.Bundle, digest string) error {
-	targets := map[string]bool{}
-	for _, c := range b.Canaries {
-		targets[c.Namespace+"/"+c.Spec.TargetRef.Name] = true
-	}
-	res, err := l.applier.Apply(ctx, apply.Set{Name: overlay, Revision: commit, Objects: b.Objects, CanaryTargets: targets, AllowEmpty: b.IntentionallyEmpty})
+// syncOverlay renders one overlay and applies it when its output changed or j.force; it
+// reports whether an apply failed (worth retrying on the same commit, unlike a render error).
+func (l *Loop) syncOverlay(ctx context.Context, co gitsource.Checkout, j job) (applyFailed bool, err error) {
+	l.renderMu.Lock()
+	b, err := render.Build(co.Dir, j.overlay, render.WithDefaultProvider(l.opts.DefaultProvider), render.WithLimits(l.opts.RenderLimits))
+	l.renderMu.Unlock()
 	if err != nil {
-		return l.fail(ctx, overlay, commit, err)
+		return false, l.fail(ctx, j.overlay, co.Commit, err)
 	}
-	l.mu.Lock()
-	l.status[overlay] = &OverlayStatus{Overlay: overlay, Revision: commit, Digest: digest, AppliedAt: l.opts.Clock.Now()}
-	for _, c := range b.Canaries {
-		l.sources[c.Namespace+"/"+c.Name] = commit
-		l.homes[c.Namespace+"/"+c.Name] = overlay
+	digest := b.Digest()
+	if !j.force && l.inSync(ctx, j.overlay, digest) {
+		return false, nil
 	}
-	l.mu.Unlock()
-	l.opts.Logger.Info("overlay applied", "overlay", overlay, "revision", gitsource.ShortSHA(commit),
-		"applied", len(res.Applied), "skipped", len(res.Skipped), "pruned", len(res.Pruned), "kept", len(res.Kept))
-	if res.InventoryMissing {
-		l.opts.Metrics.inventoryLost(overlay)
+	if err := l.applyOverlay(ctx, co.Commit, j.overlay, b, digest); err != nil {
+		return true, err
 	}
-	// The warnings of gitcanary render (references outside the overlay, metrics that cannot
-	// work as written), once per applied change of the overlay.
-	for _, w := range b.Warnings {
-		l.opts.Logger.Info("render warning", "overlay", overlay, "revision", gitsource.ShortSHA(commit), "warning", w)
-	}
-	if l.opts.Reporter != nil {
-		l.opts.Reporter.OverlayApplied(ctx, overlay, commit, res)
-	}
-	return nil
+	return false, nil
 }
 
-// fail records and reports an overlay's failure; the overlay keeps its last good revision.
-func (l *Loop) fail(ctx context.Context, overlay, commit string, err error) error {
-	cause := err.Error()
-	err = fmt.Errorf("overlay %s at %s: %w", overlay, gitsource.ShortSHA(commit), err)
+// RequestReconcile makes the next sync re-apply every overlay, changed or not, so that what
+// was changed in the cluster by hand is set back to Git's version (drift correction). The
+// caller triggers the sync.
+func (l *Loop) RequestReconcile() {
 	l.mu.Lock()
-	st, ok := l.status[overlay]
-	if !ok {
-		st = &OverlayStatus{Overlay: overlay}
-		l.status[overlay] = st
-	}
-	repeated := st.Err != nil && st.cause == cause
-	st.Err, st.cause = err, cause
+	l.reconcile = true
 	l.mu.Unlock()
-	if repeated {
-		return err // reported already
-	}
-	l.opts.Logger.Error(err, "overlay not applied; the cluster keeps its last good revision", "overlay", overlay, "revision", gitsource.ShortSHA(commit))
-	if l.opts.Reporter != nil {
-		l.opts.Reporter.OverlayFailed(ctx, overlay, commit, err)
-	}
-	return err
 }
 
-// Status returns what the loop knows of every overlay, sorted by path.
-func (l *Loop) Status() []OverlayStatus {
+// Restore makes the next sync re-apply the overlay that applies the canary target
+// namespace/name (a Deployment). It reports false when no overlay is known to apply it. The
+// caller triggers the sync.
+func (l *Loop) Restore(namespace, name string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]OverlayStatus, 0, len(l.status))
-	for _, st := range l.status {
-		out = append(out, *st)
+	t, ok := l.targets[namespace+"/"+name]
+	if ok {
+		l.restore[t.overlay] = true
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Overlay < out[j].Overlay })
-	return out
+	return ok
+}
+
+// TargetRevision returns the revision of the pod template of the canary target
+// namespace/name (a Deployment) as the last apply of its overlay left it: the revision Git
+// wants. It is unknown while that overlay is being applied with a new output, and before any
+// apply recorded it.
+func (l *Loop) TargetRevision(namespace, name string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t, ok := l.targets[namespace+"/"+name]
+	return t.revision, ok && t.revision != ""
 }
 
 // Overlay returns the overlay that last applied the Canary namespace/name.

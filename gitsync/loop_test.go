@@ -3,9 +3,11 @@ package gitsync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
@@ -45,34 +47,62 @@ func (f *fakeFetcher) Fetch(context.Context) (gitsource.Checkout, error) {
 	return f.current, nil
 }
 
-// fakeApplier records the sets it applied and keeps their inventories; failNext makes the next
-// apply of an overlay fail.
+// fakeApplier records the sets it applied and keeps their inventories, digests included;
+// failNext makes the next apply of an overlay fail, drift makes the next re-apply of an
+// overlay report those changes, and targets are the revisions it reports for canary targets.
 type fakeApplier struct {
+	mu          sync.Mutex
 	applied     []string // "<overlay>@<revision>"
 	sets        []apply.Set
 	failNext    map[string]error
+	drift       map[string][]apply.Change
+	targets     map[string]string
 	inventories map[string]apply.Inventory
+	during      func(set apply.Set) // called during each apply
 }
 
 func (a *fakeApplier) Apply(_ context.Context, set apply.Set) (*apply.Result, error) {
+	if a.during != nil {
+		a.during(set)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err := a.failNext[set.Name]; err != nil {
 		delete(a.failNext, set.Name)
 		return nil, err
 	}
 	a.applied = append(a.applied, set.Name+"@"+set.Revision)
 	a.sets = append(a.sets, set)
-	inv := apply.Inventory{Set: set.Name, Revision: set.Revision}
+	prev, found := a.inventories[set.Name]
+	res := &apply.Result{Reapplied: found && set.Digest != "" && prev.Digest == set.Digest}
+	if res.Reapplied {
+		res.Changes = a.drift[set.Name]
+		delete(a.drift, set.Name)
+	}
+	inv := apply.Inventory{Set: set.Name, Revision: set.Revision, Digest: set.Digest}
 	for _, o := range set.Objects {
 		inv.Objects = append(inv.Objects, apply.RefOf(o))
+		res.Applied = append(res.Applied, apply.RefOf(o))
 	}
+	for key := range set.CanaryTargets {
+		if rev, ok := a.targets[key]; ok {
+			if res.Targets == nil {
+				res.Targets = map[string]string{}
+			}
+			res.Targets[key] = rev
+		}
+	}
+	inv.Targets = res.Targets
 	if a.inventories == nil {
 		a.inventories = map[string]apply.Inventory{}
 	}
 	a.inventories[set.Name] = inv
-	return &apply.Result{}, nil
+	return res, nil
 }
 
 func (a *fakeApplier) Inventories(context.Context) ([]apply.Inventory, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var out []apply.Inventory
 	for _, inv := range a.inventories {
 		out = append(out, inv)
@@ -80,15 +110,35 @@ func (a *fakeApplier) Inventories(context.Context) ([]apply.Inventory, error) {
 	return out, nil
 }
 
-// fakeReporter records failures and orphans.
-type fakeReporter struct{ failed, orphaned []string }
+// fakeReporter records failures, orphans and the status changes.
+type fakeReporter struct {
+	mu                        sync.Mutex
+	failed, orphaned, changes []string
+}
 
 func (r *fakeReporter) OverlayFailed(_ context.Context, overlay, revision string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.failed = append(r.failed, overlay+"@"+revision+": "+err.Error())
 }
 func (r *fakeReporter) OverlayApplied(context.Context, string, string, *apply.Result) {}
 func (r *fakeReporter) OverlayOrphaned(_ context.Context, overlay string, canaries []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.orphaned = append(r.orphaned, overlay+": "+strings.Join(canaries, ","))
+}
+
+// OverlayChanged records "<overlay>@<revision> <result> <health>".
+func (r *fakeReporter) OverlayChanged(_ context.Context, st OverlayStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.changes = append(r.changes, strings.TrimSpace(fmt.Sprintf("%s@%s %s %s", st.Overlay, st.Revision, st.Result, st.Health.State)))
+}
+
+func (r *fakeReporter) changed() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.changes...)
 }
 
 func configMap(name, value string) string {
@@ -121,7 +171,8 @@ func newLoop(t *testing.T) (*Loop, *fakeFetcher, *fakeApplier, *fakeReporter) {
 	f := &fakeFetcher{t: t}
 	a := &fakeApplier{failNext: map[string]error{}}
 	r := &fakeReporter{}
-	return New(f, a, Options{Overlays: []string{"apps/*"}, Reporter: r}), f, a, r
+	// One overlay at a time, so that the order of applies is the order of the overlays.
+	return New(f, a, Options{Overlays: []string{"apps/*"}, Reporter: r, Concurrency: 1}), f, a, r
 }
 
 func TestSyncAppliesOnlyChangedOverlays(t *testing.T) {
@@ -158,7 +209,7 @@ func TestSyncLogsRenderWarningsOnce(t *testing.T) {
 	var lines []string
 	log := funcr.New(func(_, args string) { lines = append(lines, args) }, funcr.Options{})
 	f := &fakeFetcher{t: t}
-	l := New(f, &fakeApplier{failNext: map[string]error{}}, Options{Overlays: []string{"apps/*"}, Logger: log})
+	l := New(f, &fakeApplier{failNext: map[string]error{}}, Options{Overlays: []string{"apps/*"}, Logger: log, Concurrency: 1})
 	warnings := func() []string {
 		var out []string
 		for _, line := range lines {
@@ -244,7 +295,7 @@ func TestSyncValidatesCanariesAsTheDefaultProvidersOnes(t *testing.T) {
 	// Under -mesh-provider gatewayapi:v1 the same canary is valid.
 	f = &fakeFetcher{t: t}
 	a = &fakeApplier{failNext: map[string]error{}}
-	l = New(f, a, Options{Overlays: []string{"apps/*"}, DefaultProvider: v1beta1.ProviderGatewayAPIv1})
+	l = New(f, a, Options{Overlays: []string{"apps/*"}, DefaultProvider: v1beta1.ProviderGatewayAPIv1, Concurrency: 1})
 	f.commit("c1", files)
 	require.NoError(t, l.Sync(t.Context()))
 	require.Equal(t, []string{"apps/a@c1", "apps/b@c1"}, a.applied)

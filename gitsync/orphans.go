@@ -27,6 +27,7 @@ func (l *Loop) markOrphans(ctx context.Context, root string, overlays []string) 
 		l.opts.Logger.Error(err, "cannot list the overlays' inventories; orphaned overlays are not checked in this sync")
 		return nil
 	}
+	l.seed(invs)
 	skip := map[string]bool{}
 	orphaned := map[string]bool{}
 	for _, inv := range invs {
@@ -53,10 +54,9 @@ func (l *Loop) markOrphans(ctx context.Context, root string, overlays []string) 
 // orphan records an overlay as orphaned and reports it the first time.
 func (l *Loop) orphan(ctx context.Context, inv apply.Inventory) {
 	l.mu.Lock()
-	st, ok := l.status[inv.Set]
-	if !ok {
-		st = &OverlayStatus{Overlay: inv.Set, Revision: inv.Revision}
-		l.status[inv.Set] = st
+	st := l.entry(inv.Set)
+	if st.Revision == "" {
+		st.Revision = inv.Revision
 	}
 	first := !st.Orphaned
 	st.Orphaned, st.Err, st.cause = true, nil, ""
@@ -64,6 +64,7 @@ func (l *Loop) orphan(ctx context.Context, inv apply.Inventory) {
 	if !first {
 		return
 	}
+	defer l.changed(ctx, inv.Set)
 	var canaries []string
 	for _, r := range inv.Objects {
 		if r.Group == "flagger.app" && r.Kind == "Canary" {

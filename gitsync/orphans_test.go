@@ -37,7 +37,7 @@ func TestSyncReportsOrphanedOverlays(t *testing.T) {
 	f := &fakeFetcher{t: t}
 	a := &fakeApplier{failNext: map[string]error{}}
 	r := &fakeReporter{}
-	l := New(f, a, Options{Overlays: []string{"apps/*"}, Reporter: r, Metrics: m})
+	l := New(f, a, Options{Overlays: []string{"apps/*"}, Reporter: r, Metrics: m, Concurrency: 1})
 	ctx := context.Background()
 
 	f.commit("c1", repo(nil))
@@ -69,7 +69,7 @@ func TestSyncOrphanOfALiteralOverlay(t *testing.T) {
 	f := &fakeFetcher{t: t}
 	a := &fakeApplier{failNext: map[string]error{}}
 	r := &fakeReporter{}
-	l := New(f, a, Options{Overlays: []string{"apps/a", "apps/b", "apps/never"}, Reporter: r})
+	l := New(f, a, Options{Overlays: []string{"apps/a", "apps/b", "apps/never"}, Reporter: r, Concurrency: 1})
 	ctx := context.Background()
 	f.commit("c1", repo(nil))
 	err := l.Sync(ctx)

@@ -12,6 +12,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/controller"
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/render"
 	"github.com/gitcanary/gitcanary/status"
 	"github.com/gitcanary/gitcanary/status/ledger"
@@ -34,6 +35,9 @@ type controllerConfig struct {
 	insecureIgnoreHostKey        bool
 	cacheDir                     string
 	renderLimits                 render.Limits
+	reconcileInterval            time.Duration
+	syncConcurrency              int
+	healthTimeout                time.Duration
 
 	// Ledger.
 	statusBranch        string
@@ -93,6 +97,9 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.insecureIgnoreHostKey, "git-insecure-ignore-host-key", false, "accept any SSH host key (tests only; logs a warning)")
 	fs.StringVar(&c.cacheDir, "cache-dir", "", "folder for the Git cache and checkouts (default: a folder under the system temp dir)")
 	registerRenderLimits(fs, &c.renderLimits)
+	fs.DurationVar(&c.reconcileInterval, "reconcile-interval", 10*time.Minute, "how often every overlay is re-applied, changed or not, to set back what was changed in the cluster by hand (drift correction); 0 turns it off")
+	fs.IntVar(&c.syncConcurrency, "sync-concurrency", gitsync.DefaultConcurrency, "overlays applied at once")
+	fs.DurationVar(&c.healthTimeout, "health-timeout", gitsync.DefaultHealthTimeout, "how long the objects of an applied overlay may take to become ready before the overlay is reported unhealthy")
 
 	fs.StringVar(&c.statusBranch, "status-branch", "gitcanary/status", "branch the status ledger is committed to")
 	fs.BoolVar(&c.allowStatusOnSource, "allow-status-on-source-branch", false, "allow -status-branch to be the synced branch")
@@ -203,6 +210,15 @@ func (c *controllerConfig) validate() error {
 	if c.threadiness < 1 {
 		errs = append(errs, errors.New("-threadiness must be at least 1"))
 	}
+	if c.syncConcurrency < 1 {
+		errs = append(errs, errors.New("-sync-concurrency must be at least 1"))
+	}
+	if c.reconcileInterval < 0 {
+		errs = append(errs, errors.New("-reconcile-interval must not be negative (0 turns drift correction off)"))
+	}
+	if c.healthTimeout <= 0 {
+		errs = append(errs, errors.New("-health-timeout must be positive"))
+	}
 	switch c.logLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -244,6 +260,7 @@ func (c *controllerConfig) options() (controller.Options, error) {
 		CacheDir:              c.cacheDir,
 		RenderLimits:          c.renderLimits,
 		Revert:                c.revert,
+		Sync:                  controller.SyncOptions{ReconcileInterval: c.reconcileInterval, Concurrency: c.syncConcurrency, HealthTimeout: c.healthTimeout},
 		Ledger: controller.LedgerOptions{
 			Disabled:             c.disableLedger,
 			Branch:               c.statusBranch,

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gitcanary/gitcanary/controller"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,8 @@ min-analysis-interval: 2s
 threadiness: 4
 enable-leader-election: true
 slack-url: https://hooks.slack.com/services/x
-`, "-threadiness", "8", "-branch", "prod")
+reconcile-interval: 1m
+`, "-threadiness", "8", "-branch", "prod", "-sync-concurrency", "16")
 	require.NoError(t, err)
 	require.Equal(t, "https://git.example.com/fleet.git", cfg.repoURL)
 	require.Equal(t, []string{"apps/*", "infra"}, list(cfg.overlays))
@@ -48,6 +50,7 @@ slack-url: https://hooks.slack.com/services/x
 	opts, err := cfg.options()
 	require.NoError(t, err)
 	require.Equal(t, "flagger", opts.Notifications.EventSourceComponent, "Flagger's event source by default")
+	require.Equal(t, controller.SyncOptions{ReconcileInterval: time.Minute, Concurrency: 16, HealthTimeout: 5 * time.Minute}, opts.Sync)
 
 	cfg, err = parseConfig(t, "repo-url: https://git.example.com/fleet.git\n", "-event-source-component", "gitcanary")
 	require.NoError(t, err)
@@ -80,6 +83,9 @@ func TestControllerConfigErrors(t *testing.T) {
 		{name: "negative namespace cap", args: []string{"-repo-url", "x", "-max-concurrent-analyses-per-namespace", "-2"}, want: "must not be negative"},
 		{name: "no workers", args: []string{"-repo-url", "x", "-threadiness", "0"}, want: "-threadiness"},
 		{name: "bad log level", args: []string{"-repo-url", "x", "-log-level", "loud"}, want: "-log-level"},
+		{name: "no sync concurrency", args: []string{"-repo-url", "x", "-sync-concurrency", "0"}, want: "-sync-concurrency must be at least 1"},
+		{name: "negative reconcile interval", args: []string{"-repo-url", "x", "-reconcile-interval", "-1m"}, want: "-reconcile-interval must not be negative"},
+		{name: "no health timeout", args: []string{"-repo-url", "x", "-health-timeout", "0"}, want: "-health-timeout must be positive"},
 		{name: "unknown key in file", file: "repo-url: x\nrepository: y\n", want: `unknown key "repository"`},
 		{name: "bad value in file", file: "repo-url: x\nthreadiness: many\n", want: "threadiness"},
 		{name: "config in config", file: "config: other.yaml\n", want: `key "config" is not allowed`},

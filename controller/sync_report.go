@@ -1,0 +1,100 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/apply"
+	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/gitsync"
+	"github.com/gitcanary/gitcanary/render"
+)
+
+// syncReporter makes sync failures visible where users look: the log, and a Warning event on
+// each Canary that Git made invalid (kubectl describe canary shows why nothing changed).
+type syncReporter struct{ clients *clients }
+
+// OverlayApplied warns the overlay's Canaries when the apply corrected drift (each is told of
+// the changes in its namespace) or found the inventory gone (nothing that left Git meanwhile
+// was pruned).
+func (r *syncReporter) OverlayApplied(ctx context.Context, overlay, revision string, res *apply.Result) {
+	for _, o := range res.Applied {
+		if o.Group != v1beta1.GroupName || o.Kind != v1beta1.CanaryKind {
+			continue
+		}
+		if res.InventoryMissing {
+			r.warn(ctx, o.Namespace, o.Name, "InventoryMissing", fmt.Sprintf("the inventory of overlay %s was missing when Git revision %s was applied: "+
+				"objects that left Git meanwhile were not pruned; the inventory is rebuilt", overlay, gitsource.ShortSHA(revision)))
+		}
+		if changes := changesIn(res, o.Namespace); res.Reapplied && len(changes) > 0 {
+			r.warn(ctx, o.Namespace, o.Name, "DriftCorrected", fmt.Sprintf("objects of overlay %s changed in the cluster were set back to Git revision %s: %s",
+				overlay, gitsource.ShortSHA(revision), gitsync.DescribeDrift(changes)))
+		}
+	}
+}
+
+// changesIn are the changes of an apply to objects in namespace or cluster-scoped.
+func changesIn(res *apply.Result, namespace string) []apply.Change {
+	var out []apply.Change
+	for _, c := range res.Changes {
+		if c.Object.Namespace == namespace || c.Object.Namespace == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// OverlayOrphaned warns the Canaries of an overlay that left Git: its objects stay.
+func (r *syncReporter) OverlayOrphaned(ctx context.Context, overlay string, canaries []string) {
+	for _, c := range canaries {
+		ns, name, _ := strings.Cut(c, "/")
+		r.warn(ctx, ns, name, "OverlayOrphaned", fmt.Sprintf("overlay %s, which applied this Canary, is no longer in Git or matched by -overlays: "+
+			"its objects are kept, not pruned (empty it with %s to delete them)", overlay, render.EmptyMarker))
+	}
+}
+
+// warn raises a Warning event on a Canary that exists.
+func (r *syncReporter) warn(ctx context.Context, namespace, name, reason, message string) {
+	live, err := r.clients.flagger.Canaries(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	r.clients.events.Event(live, corev1.EventTypeWarning, reason, message)
+}
+
+func (r *syncReporter) OverlayFailed(ctx context.Context, overlay, revision string, err error) {
+	var invalid *render.InvalidError
+	if !errors.As(err, &invalid) {
+		return
+	}
+	for _, e := range invalid.Errs {
+		var verr *v1beta1.ValidationError
+		if !errors.As(e, &verr) || verr.Kind != v1beta1.CanaryKind {
+			continue
+		}
+		live, gerr := r.clients.flagger.Canaries(verr.Namespace).Get(ctx, verr.Name, metav1.GetOptions{})
+		if gerr != nil {
+			continue // a new Canary: the log line is all there is to see
+		}
+		r.clients.events.Event(live, corev1.EventTypeWarning, "InvalidSpec",
+			fmt.Sprintf("Git revision %s of overlay %s is not applied: %s", gitsource.ShortSHA(revision), overlay, strings.Join(verr.Problems(), "; ")))
+	}
+}
+
+// OverlayChanged warns the overlay's Canaries when what it applied never became healthy.
+func (r *syncReporter) OverlayChanged(ctx context.Context, st gitsync.OverlayStatus) {
+	if st.Health.State != gitsync.HealthUnhealthy {
+		return
+	}
+	for _, c := range st.Canaries {
+		ns, name, _ := strings.Cut(c, "/")
+		r.warn(ctx, ns, name, "OverlayUnhealthy", fmt.Sprintf("overlay %s was applied at Git revision %s but is not healthy: %s",
+			st.Overlay, gitsource.ShortSHA(st.Revision), st.Health.Message))
+	}
+}

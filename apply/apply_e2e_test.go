@@ -200,8 +200,11 @@ func TestReapplyCorrectsDrift(t *testing.T) {
 	_, err := f.applier.Apply(f.ctx, set)
 	require.NoError(t, err)
 
-	// When nothing changed, a re-apply writes nothing
+	// When nothing changed, a re-apply changes nothing (the Service, which no controller
+	// updates, keeps its resourceVersion; the Deployment, whose status moves, its generation)
 	before, err := f.kube.AppsV1().Deployments(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
+	require.NoError(t, err)
+	svcBefore, err := f.kube.CoreV1().Services(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
 	require.NoError(t, err)
 	res, err := f.applier.Apply(f.ctx, set)
 	require.NoError(t, err)
@@ -209,7 +212,10 @@ func TestReapplyCorrectsDrift(t *testing.T) {
 	require.Empty(t, res.Changes)
 	after, err := f.kube.AppsV1().Deployments(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
 	require.NoError(t, err)
-	require.Equal(t, before.ResourceVersion, after.ResourceVersion)
+	require.Equal(t, before.Generation, after.Generation)
+	svcAfter, err := f.kube.CoreV1().Services(f.ns).Get(f.ctx, "podinfo", metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Equal(t, svcBefore.ResourceVersion, svcAfter.ResourceVersion)
 
 	// When the image is set by hand (as kubectl set image does), the engine scales the target,
 	// and the Service's label is edited

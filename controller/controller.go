@@ -17,6 +17,7 @@ import (
 	"github.com/gitcanary/gitcanary/engine"
 	"github.com/gitcanary/gitcanary/engine/webhook"
 	"github.com/gitcanary/gitcanary/gitsource"
+	"github.com/gitcanary/gitcanary/receiver"
 	"github.com/gitcanary/gitcanary/status"
 )
 
@@ -29,8 +30,9 @@ type Controller struct {
 	caches   *caches
 	analysis *analysis
 	sync     *syncer
-	git      gitLoops     // the ledger, the gates reader and the reverter
-	page     http.Handler // the status page of the status branch; nil when the ledger is disabled
+	git      gitLoops           // the ledger, the gates reader and the reverter
+	page     http.Handler       // the status page of the status branch; nil when the ledger is disabled
+	receiver *receiver.Receiver // nil when the push receiver is off
 	registry *prometheus.Registry
 	ready    atomic.Bool
 }
@@ -60,7 +62,7 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if err != nil {
 		return nil, err
 	}
-	sy, err := newSyncer(cl, remote, registry, opts, log)
+	sy, err := newSyncer(cl, remote, registry, led, opts, log)
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +90,12 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if err != nil {
 		return nil, err
 	}
-	return &Controller{opts: opts, log: log, clients: cl, caches: caches, analysis: an, sync: sy,
-		git: gl, page: statusPage(remote, opts), registry: registry}, nil
+	c := &Controller{opts: opts, log: log, clients: cl, caches: caches, analysis: an, sync: sy,
+		git: gl, page: statusPage(remote, opts), registry: registry}
+	if c.receiver, err = newReceiver(ctx, cl, sy, c.RefreshGates, opts, log); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Run serves HTTP and runs the loops until ctx ends or a part fails; with leader election,
@@ -98,6 +104,9 @@ func (c *Controller) Run(ctx context.Context) error {
 	defer c.clients.stopEvents()
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return c.serveHTTP(ctx) })
+	if c.receiver != nil {
+		g.Go(func() error { return c.serveReceiver(ctx) })
+	}
 	g.Go(func() error { return c.whenLeading(ctx, c.runLoops) })
 	return g.Wait()
 }

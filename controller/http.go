@@ -21,9 +21,13 @@ func (c *Controller) serveHTTP(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(c.registry, promhttp.HandlerOpts{Registry: c.registry}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !c.ready.Load() {
 			http.Error(w, "caches not synced (or not the leader yet)", http.StatusServiceUnavailable)
+			return
+		}
+		if _, verbose := r.URL.Query()["verbose"]; verbose {
+			writeOverlays(w, c.sync.loop.Status())
 			return
 		}
 		fmt.Fprintln(w, "ok")

@@ -77,6 +77,17 @@ type Options struct {
 	LeaderElection LeaderElectionOptions
 	// ListenAddress serves /metrics, /healthz and /readyz.
 	ListenAddress string
+	// Receiver configures the push receiver.
+	Receiver ReceiverOptions
+}
+
+// ReceiverOptions configure the push receiver (package receiver).
+type ReceiverOptions struct {
+	// Address the receiver listens on; empty turns it off.
+	Address string
+	// Secret names the Secret ("name" in ControllerNamespace, or "namespace/name") whose key
+	// token verifies the notifications; required with Address.
+	Secret string
 }
 
 // SyncOptions configure what the sync loop does besides applying new revisions.
@@ -184,6 +195,9 @@ func (o Options) Validate() error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("revert mode %q: want off, commit or branch", o.Revert))
+	}
+	if o.Receiver.Address != "" && o.Receiver.Secret == "" {
+		errs = append(errs, errors.New("the push receiver needs a Secret"))
 	}
 	if le := o.LeaderElection; le.Enabled && !(le.LeaseDuration > le.RenewDeadline && le.RenewDeadline > le.RetryPeriod && le.RetryPeriod > 0) {
 		errs = append(errs, errors.New("leader election needs lease duration > renew deadline > retry period > 0"))

@@ -19,6 +19,7 @@ import (
 	"github.com/gitcanary/gitcanary/engine"
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/gitsync"
+	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
 // syncer is the sync loop, the schedule that runs it and the interval of its drift correction.
@@ -31,7 +32,7 @@ type syncer struct {
 
 // newSyncer builds the fetcher, the applier, the sync loop and its schedule; the first sync is
 // due at once.
-func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, opts Options, log logr.Logger) (*syncer, error) {
+func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, led *ledger.Ledger, opts Options, log logr.Logger) (*syncer, error) {
 	fetcher, err := gitsource.NewFetcher(remote, opts.Ref, gitsource.FetcherOptions{
 		CacheDir: filepath.Join(opts.CacheDir, "source"), Log: log.WithName("git")})
 	if err != nil {
@@ -45,7 +46,7 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 		return nil, err
 	}
 	loop := gitsync.New(fetcher, applier, gitsync.Options{Overlays: opts.Overlays, DefaultProvider: opts.MeshProvider, RenderLimits: opts.RenderLimits,
-		Reporter: &syncReporter{clients: cl}, Concurrency: opts.Sync.Concurrency, Health: applier, HealthTimeout: opts.Sync.HealthTimeout,
+		Reporter: &syncReporter{clients: cl, ledger: led, log: log.WithName("sync")}, Concurrency: opts.Sync.Concurrency, Health: applier, HealthTimeout: opts.Sync.HealthTimeout,
 		Metrics: metrics, Logger: log.WithName("sync")})
 	sched, err := gitsource.NewScheduler(opts.SyncSchedule, loop.Sync, gitsource.SchedulerOptions{Log: log.WithName("sync")})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -14,11 +15,16 @@ import (
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/render"
+	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
 // syncReporter makes sync failures visible where users look: the log, and a Warning event on
 // each Canary that Git made invalid (kubectl describe canary shows why nothing changed).
-type syncReporter struct{ clients *clients }
+type syncReporter struct {
+	clients *clients
+	ledger  *ledger.Ledger // nil without a ledger
+	log     logr.Logger
+}
 
 // OverlayApplied warns the overlay's Canaries when the apply corrected drift (each is told of
 // the changes in its namespace) or found the inventory gone (nothing that left Git meanwhile
@@ -33,9 +39,21 @@ func (r *syncReporter) OverlayApplied(ctx context.Context, overlay, revision str
 				"objects that left Git meanwhile were not pruned; the inventory is rebuilt", overlay, gitsource.ShortSHA(revision)))
 		}
 		if changes := changesIn(res, o.Namespace); res.Reapplied && len(changes) > 0 {
+			drift := gitsync.DescribeDrift(changes)
 			r.warn(ctx, o.Namespace, o.Name, "DriftCorrected", fmt.Sprintf("objects of overlay %s changed in the cluster were set back to Git revision %s: %s",
-				overlay, gitsource.ShortSHA(revision), gitsync.DescribeDrift(changes)))
+				overlay, gitsource.ShortSHA(revision), drift))
+			r.note(o.Namespace, o.Name, "drift corrected: "+drift)
 		}
+	}
+}
+
+// note adds a line to the Canary's next ledger commit.
+func (r *syncReporter) note(namespace, name, text string) {
+	if r.ledger == nil {
+		return
+	}
+	if err := r.ledger.Note(ledger.Note{Namespace: namespace, Name: name, Text: text}); err != nil {
+		r.log.Error(err, "ledger did not record a note", "canary", namespace+"/"+name)
 	}
 }
 
@@ -87,8 +105,14 @@ func (r *syncReporter) OverlayFailed(ctx context.Context, overlay, revision stri
 	}
 }
 
-// OverlayChanged warns the overlay's Canaries when what it applied never became healthy.
+// OverlayChanged records the overlay's new state on the status branch (overlays/<id>.yaml and
+// STATUS.md), and warns its Canaries when what it applied never became healthy.
 func (r *syncReporter) OverlayChanged(ctx context.Context, st gitsync.OverlayStatus) {
+	if r.ledger != nil && st.Result != "" {
+		if err := r.ledger.RecordOverlay(overlayRecord(st)); err != nil {
+			r.log.Error(err, "ledger did not record an overlay", "overlay", st.Overlay)
+		}
+	}
 	if st.Health.State != gitsync.HealthUnhealthy {
 		return
 	}
@@ -97,4 +121,18 @@ func (r *syncReporter) OverlayChanged(ctx context.Context, st gitsync.OverlaySta
 		r.warn(ctx, ns, name, "OverlayUnhealthy", fmt.Sprintf("overlay %s was applied at Git revision %s but is not healthy: %s",
 			st.Overlay, gitsource.ShortSHA(st.Revision), st.Health.Message))
 	}
+}
+
+// overlayRecord is the ledger's form of an overlay's status; its time is the ledger's now, when
+// the overlay reached that state.
+func overlayRecord(st gitsync.OverlayStatus) ledger.Overlay {
+	o := ledger.Overlay{Path: st.Overlay, Commit: st.Revision, Result: string(st.Result), Applied: st.Objects.Applied,
+		Pruned: st.Objects.Pruned, Health: string(st.Health.State), HealthMessage: st.Health.Message}
+	if st.Err != nil {
+		o.Reason = st.Err.Error()
+	}
+	for _, c := range st.Drift {
+		o.Drift = append(o.Drift, c.String())
+	}
+	return o
 }

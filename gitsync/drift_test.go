@@ -134,6 +134,7 @@ func TestSyncAppliesOverlaysInParallelWithABound(t *testing.T) {
 	var mu sync.Mutex
 	running, peak := 0, 0
 	release := make(chan struct{})
+	var once sync.Once
 	a := &fakeApplier{failNext: map[string]error{}}
 	a.during = func(apply.Set) {
 		mu.Lock()
@@ -142,7 +143,7 @@ func TestSyncAppliesOverlaysInParallelWithABound(t *testing.T) {
 		reached := running == 2
 		mu.Unlock()
 		if reached {
-			close(release) // two run at once: let every apply finish
+			once.Do(func() { close(release) }) // two run at once: let every apply finish
 		}
 		<-release
 		mu.Lock()

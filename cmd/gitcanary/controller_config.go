@@ -78,6 +78,8 @@ type controllerConfig struct {
 	renewDeadline           time.Duration
 	retryPeriod             time.Duration
 	listenAddr              string
+	receiverAddr            string
+	receiverSecret          string
 	logLevel, zapEncoding   string
 }
 
@@ -141,6 +143,8 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.renewDeadline, "leader-election-renew-deadline", 15*time.Second, "how long the leader tries to renew before it gives up leading")
 	fs.DurationVar(&c.retryPeriod, "leader-election-retry-period", 5*time.Second, "how often candidates try to acquire or renew the Lease")
 	fs.StringVar(&c.listenAddr, "listen-address", ":8080", "address of /metrics, /healthz and /readyz")
+	fs.StringVar(&c.receiverAddr, "receiver-address", "", "address of the push receiver (/hook/github, /hook/gitlab, /hook/gitea, /hook/generic); empty: off")
+	fs.StringVar(&c.receiverSecret, "receiver-secret", "", "Secret whose key token verifies push notifications (HMAC key, or GitLab's token), in -controller-namespace or as namespace/name")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.zapEncoding, "zap-encoding", "json", "log encoding: json or console")
 }
@@ -215,6 +219,9 @@ func (c *controllerConfig) validate() error {
 	}
 	if c.reconcileInterval < 0 {
 		errs = append(errs, errors.New("-reconcile-interval must not be negative (0 turns drift correction off)"))
+	}
+	if c.receiverAddr != "" && c.receiverSecret == "" {
+		errs = append(errs, errors.New("-receiver-address needs -receiver-secret: unsigned push notifications are never accepted"))
 	}
 	if c.healthTimeout <= 0 {
 		errs = append(errs, errors.New("-health-timeout must be positive"))
@@ -294,6 +301,7 @@ func (c *controllerConfig) options() (controller.Options, error) {
 			LeaseDuration: c.leaseDuration, RenewDeadline: c.renewDeadline, RetryPeriod: c.retryPeriod,
 		},
 		ListenAddress: c.listenAddr,
+		Receiver:      controller.ReceiverOptions{Address: c.receiverAddr, Secret: c.receiverSecret},
 	}, nil
 }
 

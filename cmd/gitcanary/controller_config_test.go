@@ -85,6 +85,7 @@ func TestControllerConfigErrors(t *testing.T) {
 		{name: "bad log level", args: []string{"-repo-url", "x", "-log-level", "loud"}, want: "-log-level"},
 		{name: "no sync concurrency", args: []string{"-repo-url", "x", "-sync-concurrency", "0"}, want: "-sync-concurrency must be at least 1"},
 		{name: "negative reconcile interval", args: []string{"-repo-url", "x", "-reconcile-interval", "-1m"}, want: "-reconcile-interval must not be negative"},
+		{name: "receiver without secret", args: []string{"-repo-url", "x", "-receiver-address", ":9292"}, want: "-receiver-address needs -receiver-secret"},
 		{name: "no health timeout", args: []string{"-repo-url", "x", "-health-timeout", "0"}, want: "-health-timeout must be positive"},
 		{name: "unknown key in file", file: "repo-url: x\nrepository: y\n", want: `unknown key "repository"`},
 		{name: "bad value in file", file: "repo-url: x\nthreadiness: many\n", want: "threadiness"},

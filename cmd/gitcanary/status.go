@@ -18,17 +18,20 @@ import (
 )
 
 func init() {
-	register(command{name: "status", summary: "print the canaries recorded on the status branch, or one canary's history", run: runStatus})
+	register(command{name: "status", summary: "print the canaries (or overlays) recorded on the status branch, or one canary's history", run: runStatus})
 }
 
 const statusUsage = `Usage: gitcanary status --repo URL|PATH [--branch B] [-o table|yaml] [--auth-dir DIR]
        gitcanary status history NAMESPACE/NAME --repo URL|PATH [--branch B] [-o table|yaml] [--auth-dir DIR]
+       gitcanary status overlays --repo URL|PATH [--branch B] [-o table|yaml] [--auth-dir DIR]
        gitcanary status serve --repo URL|PATH [--listen ADDR] [--refresh D] [--branch B] [--auth-dir DIR]
 
 Reads the status ledger that the controller commits to the status branch and prints one row per
 canary (the columns of 'kubectl get canaries' plus the source commit), or with 'history' the
 ledger commits that recorded one canary, newest first, followed by the failed check each of
-them recorded (the metric's value and threshold, its query and metrics server), or with 'serve'
+them recorded (the metric's value and threshold, its query and metrics server), or with
+'overlays' one row per overlay of the sync loop (the commit applied, Applied, Failed with the
+reason or Drift corrected, the objects applied and pruned, health, time), or with 'serve'
 serves the status page (canaries, timelines of weight and metrics, checks, events, gates) on
 ADDR until interrupted, reading the branch again at most every --refresh. PATH is a local clone
 (bare or not); the branch is read from the local branch or from origin's remote-tracking branch.
@@ -62,6 +65,9 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if len(positional) > 0 && positional[0] == "serve" {
 		return runStatusServe(ctx, positional[1:], f, stdout, stderr)
+	}
+	if len(positional) > 0 && positional[0] == "overlays" {
+		return runStatusOverlays(ctx, positional[1:], f, stdout, stderr)
 	}
 	key, usageErr := statusArgs(positional, f)
 	if usageErr != "" {
@@ -216,4 +222,40 @@ func writeYAML(w io.Writer, v any) error {
 		return err
 	}
 	return enc.Close()
+}
+
+// runStatusOverlays prints the overlays recorded on the status branch.
+func runStatusOverlays(ctx context.Context, args []string, f statusFlags, stdout, stderr io.Writer) int {
+	_, problem := statusArgs(nil, f)
+	if problem == "" && len(args) > 0 {
+		problem = fmt.Sprintf("unexpected argument %q", args[0])
+	}
+	if problem != "" {
+		fmt.Fprintf(stderr, "gitcanary status overlays: %s\n", problem)
+		return exitUsage
+	}
+	snap, err := openLedger(ctx, f, false)
+	if err == nil {
+		err = printOverlays(stdout, stderr, snap, f)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gitcanary status overlays: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func printOverlays(stdout, stderr io.Writer, snap *ledger.Snapshot, f statusFlags) error {
+	overlays, err := snap.Overlays()
+	if err != nil {
+		return err
+	}
+	if f.output == "yaml" {
+		return writeYAML(stdout, overlays)
+	}
+	if len(overlays) == 0 {
+		fmt.Fprintf(stderr, "No overlays recorded on %s.\n", f.branch)
+		return nil
+	}
+	return ledger.WriteOverlayTable(stdout, overlays)
 }

@@ -45,6 +45,15 @@ func ledgerServer(t *testing.T) (*gitserver.Server, string) {
 		require.NoError(t, l.Record(tr), i)
 		require.NoError(t, l.Flush(context.Background()))
 	}
+	for _, o := range []ledger.Overlay{
+		{Path: "apps/podinfo", Commit: "3f2a1c9e5b7d", Result: ledger.OverlayDriftCorrected, Applied: 5, Health: "Healthy", Time: at.Add(3 * time.Minute),
+			Drift: []string{"Deployment test/podinfo: spec.template.spec.containers[name=podinfod].image"}},
+		{Path: "apps/checkout", Commit: "aaaaaaa1111", Result: ledger.OverlayFailed, Reason: "overlay apps/checkout at bbbbbbb: render: no kustomization",
+			Time: at.Add(4 * time.Minute)},
+	} {
+		require.NoError(t, l.RecordOverlay(o))
+	}
+	require.NoError(t, l.Flush(context.Background()))
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "username"), []byte(statusUser+"\n"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "password"), []byte(statusPassword+"\n"), 0o600))
@@ -71,6 +80,31 @@ func TestStatusTable(t *testing.T) {
 			require.Equal(t, []string{"test", "podinfo", "Succeeded", "0", "2026-11-01T10:02:00Z", "3f2a1c9"}, strings.Fields(lines[2]))
 		})
 	}
+}
+
+// TestStatusOverlays: gitcanary status overlays prints the overlays the ledger records, as a
+// table or YAML.
+func TestStatusOverlays(t *testing.T) {
+	srv, auth := ledgerServer(t)
+	code, stdout, stderr := runCmd(t, "status", "overlays", "--repo", srv.HTTPURL("config"), "--auth-dir", auth)
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 3, stdout)
+	require.Equal(t, []string{"OVERLAY", "COMMIT", "RESULT", "APPLIED", "PRUNED", "HEALTH", "TIME"}, strings.Fields(lines[0]))
+	require.True(t, strings.HasPrefix(lines[1], "apps/checkout "), lines[1])
+	require.Contains(t, lines[1], "Failed: overlay apps/checkout at bbbbbbb: render: no kustomization")
+	require.Equal(t, []string{"apps/podinfo", "3f2a1c9", "Drift", "corrected", "5", "0", "Healthy", "2026-11-01T10:03:00Z"}, strings.Fields(lines[2]))
+
+	code, stdout, stderr = runCmd(t, "status", "overlays", "--repo", srv.RepoPath("config"), "-o", "yaml")
+	require.Equal(t, exitOK, code, stderr)
+	var overlays []ledger.Overlay
+	require.NoError(t, yaml.Unmarshal([]byte(stdout), &overlays))
+	require.Len(t, overlays, 2)
+	require.Equal(t, []string{"Deployment test/podinfo: spec.template.spec.containers[name=podinfod].image"}, overlays[1].Drift)
+
+	code, _, stderr = runCmd(t, "status", "overlays", "extra", "--repo", srv.RepoPath("config"))
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, `unexpected argument "extra"`)
 }
 
 func TestStatusYAML(t *testing.T) {

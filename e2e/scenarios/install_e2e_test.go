@@ -35,7 +35,7 @@ func TestInstallManifests(t *testing.T) {
 		"customresourcedefinition.apiextensions.k8s.io/canaries.flagger.app",
 		"namespace/gitcanary-system", "serviceaccount/gitcanary",
 		"clusterrole.rbac.authorization.k8s.io/gitcanary-engine", "clusterrole.rbac.authorization.k8s.io/gitcanary-sync",
-		"configmap/gitcanary-config", "deployment.apps/gitcanary", "service/gitcanary",
+		"configmap/gitcanary-config", "deployment.apps/gitcanary", "service/gitcanary", "service/gitcanary-receiver",
 	} {
 		require.Contains(t, out, want)
 	}

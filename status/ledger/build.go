@@ -39,7 +39,11 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if len(changes) == 0 && ex.empty() {
 		return plumbing.ZeroHash, 0, nil // nothing new: every transition was committed already
 	}
-	files, err := l.files(existing, changes)
+	overlays, err := l.overlayFiles(baseTree, lastOverlays(ex.overlays))
+	if err != nil {
+		return plumbing.ZeroHash, 0, err
+	}
+	files, err := l.files(existing, changes, overlays)
 	if err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
@@ -51,7 +55,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 		return plumbing.ZeroHash, 0, fmt.Errorf("write status tree: %w", err)
 	}
 	sig := object.Signature{Name: l.opts.Author.Name, Email: l.opts.Author.Email, When: l.opts.Clock.Now()}
-	commit := &object.Commit{Author: sig, Committer: sig, Message: commitMessage(changes), TreeHash: root, ParentHashes: parents}
+	commit := &object.Commit{Author: sig, Committer: sig, Message: commitMessage(changes, overlays.records), TreeHash: root, ParentHashes: parents}
 	if err := gitsource.SignCommit(l.opts.Signer, commit); err != nil {
 		return plumbing.ZeroHash, 0, fmt.Errorf("sign status commit: %w", err)
 	}
@@ -137,10 +141,11 @@ func splitKey(k string) (namespace, name string) {
 	return namespace, name
 }
 
-// files stores the changed canary files and the STATUS.md over every canary on the branch.
-func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[string]plumbing.Hash, error) {
+// files stores the changed canary and overlay files and the STATUS.md over every canary and
+// overlay on the branch.
+func (l *Ledger) files(existing []statusEntry, changes []*canaryChange, overlays overlayChange) (map[string]plumbing.Hash, error) {
 	s := l.repo.Storer
-	files := map[string]plumbing.Hash{}
+	files := overlays.files
 	ours := map[string]bool{}
 	cache := make(map[string]Row, len(existing))
 	var rows []Row
@@ -183,7 +188,7 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange) (map[str
 		rows = append(rows, row)
 	}
 	l.rows = cache
-	h, err := gitsource.StoreBlob(s, markdownTable(rows))
+	h, err := gitsource.StoreBlob(s, markdownTable(rows, overlays.all))
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,7 @@ func (l *Ledger) flushOnce(ctx context.Context) error {
 	l.queue = append([]Transition(nil), l.queue[len(batch):]...)
 	l.extra.uses = append([]Gate(nil), l.extra.uses[len(ex.uses):]...)
 	l.extra.notes = append([]Note(nil), l.extra.notes[len(ex.notes):]...)
+	l.extra.overlays = append([]Overlay(nil), l.extra.overlays[len(ex.overlays):]...)
 	for k, n := range drops {
 		if l.drops[k] -= n; l.drops[k] <= 0 {
 			delete(l.drops, k)
@@ -67,7 +68,8 @@ func (l *Ledger) nextBatch() ([]Transition, map[string]int, extras) {
 	for k, v := range l.drops {
 		drops[k] = v
 	}
-	ex := extras{uses: append([]Gate(nil), l.extra.uses...), notes: append([]Note(nil), l.extra.notes...)}
+	ex := extras{uses: append([]Gate(nil), l.extra.uses...), notes: append([]Note(nil), l.extra.notes...),
+		overlays: append([]Overlay(nil), l.extra.overlays...)}
 	return append([]Transition(nil), l.queue[:n]...), drops, ex
 }
 
@@ -115,7 +117,7 @@ func (l *Ledger) fetchHead(ctx context.Context) (plumbing.Hash, error) {
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("init ledger repository: %w", err)
 		}
-		l.repo, l.rows = repo, nil
+		l.repo, l.rows, l.overlayRows = repo, nil, nil
 	}
 	remote := plumbing.NewRemoteReferenceName("origin", l.opts.Branch)
 	spec := config.RefSpec("+" + plumbing.NewBranchReferenceName(l.opts.Branch).String() + ":" + remote.String())

@@ -11,6 +11,13 @@
 //     STATUS, WEIGHT, LASTTRANSITIONTIME) plus SOURCE, rebuilt from every status file on the
 //     branch, so several writers share it.
 //
+// The sync loop's overlays are recorded too (Ledger.RecordOverlay): overlays/<id>.yaml per
+// overlay (id as in the overlay's inventory ConfigMap, gitcanary-inventory-<id>) with the commit
+// applied, the result (Applied, Failed with the reason, DriftCorrected with what was set back),
+// the objects applied and pruned, the health and the time; STATUS.md gains an Overlays table
+// when the branch records any; the commit gets one line and one trailer block (Overlay,
+// Overlay-Result, Overlay-Commit) per overlay, after the canaries'.
+//
 // Commit messages summarise ("test/podinfo: Succeeded (promoted ghcr.io/stefanprodan/podinfo:6.0.1,
 // source 3f2a1c9)"; several canaries get a summary subject and one body line each) and carry one
 // block of trailers per canary: Canary, Phase, Source-Commit, and when the canary's last
@@ -37,7 +44,7 @@
 // and Ledger.ConsumeGate records a decision acted on and removes its file in the next commit.
 //
 // Snapshot reads a ledger back (for `gitcanary status` and the status page): the statuses, the
-// table rows, the history of one canary by its Canary trailer, its file at each of those commits
+// table rows, the overlays (Overlays), the history of one canary by its Canary trailer, its file at each of those commits
 // (Timeline) and the gate decisions.
 //
 // The package does not watch Canaries or decide what a transition is (the controller does), and

@@ -22,11 +22,12 @@ const (
 
 // extras are what a commit records besides transitions.
 type extras struct {
-	uses  []Gate // decisions to consume
-	notes []Note
+	uses     []Gate // decisions to consume
+	notes    []Note
+	overlays []Overlay // overlay records, several of one overlay possible
 }
 
-func (e extras) empty() bool { return len(e.uses) == 0 && len(e.notes) == 0 }
+func (e extras) empty() bool { return len(e.uses) == 0 && len(e.notes) == 0 && len(e.overlays) == 0 }
 
 // foldExtras adds the consumed decisions and the notes to the changes of their canaries, adding
 // a change (with the canary's current file) for a canary that has no transition in the batch.

@@ -115,11 +115,12 @@ type Ledger struct {
 
 	committed committed // the last transition the branch records, per canary
 
-	flushMu sync.Mutex // serialises flushes; guards the fields below
-	repo    *git.Repository
-	commits int
-	rows    map[string]Row  // STATUS.md rows by status blob hash
-	built   []*canaryChange // what the last build recorded, learnt as committed once pushed
+	flushMu     sync.Mutex // serialises flushes; guards the fields below
+	repo        *git.Repository
+	commits     int
+	rows        map[string]Row     // STATUS.md rows by status blob hash
+	overlayRows map[string]Overlay // overlay files by blob hash
+	built       []*canaryChange    // what the last build recorded, learnt as committed once pushed
 }
 
 // New checks the options and returns a ledger writing to remote. It does no I/O.

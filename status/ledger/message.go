@@ -94,14 +94,24 @@ func num(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
 
 // commitMessage is the subject, one body line per canary when there are several, and the
 // trailers.
-func commitMessage(changes []*canaryChange) string {
+func commitMessage(changes []*canaryChange, overlays []Overlay) string {
 	var b strings.Builder
-	if len(changes) == 1 {
+	switch {
+	case len(changes) == 1 && len(overlays) == 0:
 		b.WriteString(changes[0].line() + "\n")
-	} else {
-		b.WriteString(subject(changes) + "\n\n")
+	case len(changes) == 0 && len(overlays) == 1:
+		b.WriteString(overlays[0].line() + "\n")
+	default:
+		if len(changes) > 0 {
+			b.WriteString(subject(changes) + "\n\n")
+		} else {
+			b.WriteString(overlaySubject(overlays) + "\n\n")
+		}
 		for _, c := range changes {
 			b.WriteString(c.line() + "\n")
+		}
+		for _, o := range overlays {
+			b.WriteString(o.line() + "\n")
 		}
 	}
 	b.WriteString("\n")
@@ -133,7 +143,28 @@ func commitMessage(changes []*canaryChange) string {
 			}
 		}
 	}
+	for _, o := range overlays {
+		b.WriteString(o.trailers())
+	}
 	return b.String()
+}
+
+// overlaySubject summarises several overlays: "3 overlays: 2 Applied, 1 DriftCorrected".
+func overlaySubject(overlays []Overlay) string {
+	counts := map[string]int{}
+	for _, o := range overlays {
+		counts[o.Result]++
+	}
+	results := make([]string, 0, len(counts))
+	for r := range counts {
+		results = append(results, r)
+	}
+	sort.Strings(results)
+	parts := make([]string, len(results))
+	for i, r := range results {
+		parts[i] = strconv.Itoa(counts[r]) + " " + r
+	}
+	return fmt.Sprintf("%d overlays: %s", len(overlays), strings.Join(parts, ", "))
 }
 
 // subject summarises several canaries: "3 canaries: 2 Progressing, 1 Succeeded".

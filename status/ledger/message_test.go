@@ -94,7 +94,7 @@ func TestStatusKeepsTheLastEvents(t *testing.T) {
 }
 
 func TestMarkdownTableEscapes(t *testing.T) {
-	md := string(markdownTable([]Row{{Namespace: "b", Name: "x|y", Status: "Failed"}, {Namespace: "a", Name: "z", Status: "Succeeded", Weight: 0}}))
+	md := string(markdownTable([]Row{{Namespace: "b", Name: "x|y", Status: "Failed"}, {Namespace: "a", Name: "z", Status: "Succeeded", Weight: 0}}, nil))
 	require.Contains(t, md, "| b | x\\|y | Failed | 0 |  |  |\n")
 	require.Less(t, indexOf(md, "| a | z |"), indexOf(md, "| b |"), "rows are sorted")
 }

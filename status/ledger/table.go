@@ -54,9 +54,10 @@ func sortRows(rows []Row) {
 	})
 }
 
-// markdownTable renders STATUS.md. It depends only on the rows, so every writer renders the
-// same file for the same statuses.
-func markdownTable(rows []Row) []byte {
+// markdownTable renders STATUS.md: the canaries, then, when the branch records any, the
+// overlays of the sync loop. It depends only on the rows, so every writer renders the same file
+// for the same statuses.
+func markdownTable(rows []Row, overlays []Overlay) []byte {
 	sortRows(rows)
 	var b strings.Builder
 	b.WriteString("# Canary status\n\nWritten by gitcanary from `status/<namespace>/<name>.yaml`; do not edit.\n\n")
@@ -69,7 +70,31 @@ func markdownTable(rows []Row) []byte {
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
+	if len(overlays) > 0 {
+		b.WriteString("\n## Overlays\n\nWritten by gitcanary from `overlays/<id>.yaml`: what the sync loop last did to each overlay.\n\n")
+		b.WriteString("| " + strings.Join(overlayHeader, " | ") + " |\n")
+		b.WriteString(strings.Repeat("| --- ", len(overlayHeader)) + "|\n")
+		sortOverlays(overlays)
+		for _, o := range overlays {
+			cells := o.cells()
+			for i := range cells {
+				cells[i] = cell(cells[i])
+			}
+			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+		}
+	}
 	return []byte(b.String())
+}
+
+// WriteOverlayTable prints overlays as an aligned text table, sorted by path.
+func WriteOverlayTable(w io.Writer, overlays []Overlay) error {
+	sortOverlays(overlays)
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(overlayHeader, "\t"))
+	for _, o := range overlays {
+		fmt.Fprintln(tw, strings.Join(o.cells(), "\t"))
+	}
+	return tw.Flush()
 }
 
 // WriteTable prints rows as an aligned text table like kubectl's, sorted by namespace and name.

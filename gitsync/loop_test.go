@@ -205,6 +205,32 @@ func TestSyncAppliesOnlyChangedOverlays(t *testing.T) {
 	require.Equal(t, "c1", src, "the canary's overlay was not re-applied")
 }
 
+// TestSourceCommitDuringApply: a tick that the apply of a new revision wakes (the target's new
+// pod template) names the commit being applied; a failed apply names the previous one again.
+func TestSourceCommitDuringApply(t *testing.T) {
+	l, f, a, _ := newLoop(t)
+	ctx := context.Background()
+	f.commit("c1", repo(nil))
+	require.NoError(t, l.Sync(ctx))
+
+	var during []string
+	a.during = func(apply.Set) {
+		src, _ := l.SourceCommit("test", "podinfo")
+		during = append(during, src)
+	}
+	f.commit("c2", repo(map[string]string{"apps/b/cm.yaml": configMap("b", "2")}))
+	require.NoError(t, l.Sync(ctx))
+	require.Equal(t, []string{"c2"}, during, "apps/b is applied; apps/a is unchanged")
+
+	during = nil
+	a.failNext["apps/b"] = errors.New("apply refused")
+	f.commit("c3", repo(map[string]string{"apps/b/cm.yaml": configMap("b", "3")}))
+	require.Error(t, l.Sync(ctx))
+	require.Equal(t, []string{"c3"}, during)
+	src, _ := l.SourceCommit("test", "podinfo")
+	require.Equal(t, "c2", src, "the failed apply's commit is not the canary's")
+}
+
 func TestSyncLogsRenderWarningsOnce(t *testing.T) {
 	var lines []string
 	log := funcr.New(func(_, args string) { lines = append(lines, args) }, funcr.Options{})

@@ -47,9 +47,14 @@ func (l *Loop) applyOverlay(ctx context.Context, commit, overlay string, b *rend
 		l.forgetTargets(overlay) // Git's revision of its targets is unknown until applied
 	}
 	l.mu.Unlock()
+	// The canaries name the commit before it is applied: applying a target's new pod template
+	// wakes its canary at once, and the tick that starts the analysis must name this commit,
+	// not the one before. A failed apply gives them back the commit they named.
+	prev := l.setSources(b, commit)
 	res, err := l.applier.Apply(ctx, apply.Set{Name: overlay, Revision: commit, Digest: digest, Objects: b.Objects,
 		CanaryTargets: targets, AllowEmpty: b.IntentionallyEmpty})
 	if err != nil {
+		l.restoreSources(prev)
 		return l.fail(ctx, overlay, commit, err)
 	}
 	drift := res.Reapplied && len(res.Changes) > 0
@@ -113,6 +118,33 @@ func (l *Loop) record(overlay, commit, digest string, b *render.Bundle, res *app
 	l.forgetTargets(overlay)
 	for key, rev := range res.Targets {
 		l.targets[key] = target{overlay: overlay, revision: rev}
+	}
+}
+
+// setSources makes the bundle's canaries name commit, and returns what they named before ("" for
+// none).
+func (l *Loop) setSources(b *render.Bundle, commit string) map[string]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	prev := make(map[string]string, len(b.Canaries))
+	for _, c := range b.Canaries {
+		key := c.Namespace + "/" + c.Name
+		prev[key] = l.sources[key]
+		l.sources[key] = commit
+	}
+	return prev
+}
+
+// restoreSources gives canaries back the commits setSources replaced.
+func (l *Loop) restoreSources(prev map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key, commit := range prev {
+		if commit == "" {
+			delete(l.sources, key)
+		} else {
+			l.sources[key] = commit
+		}
 	}
 }
 

@@ -4,9 +4,15 @@
 //
 // New builds everything from Options in one call: the Kubernetes clients, the shared informers
 // whose listers every adapter reads (an idle tick costs no API request), the engine's adapters
-// and reconciler, the sync loop and its schedule, and the status ledger. Run then serves HTTP
-// (/metrics, /healthz, /readyz) and, while this replica leads (leader election is optional),
-// runs the informers, the analysis workers, the sync loop and the ledger loop.
+// and reconciler, the sync loop and its schedule, the status ledger and the push receiver. Run
+// then serves HTTP (/metrics, /healthz, /readyz, and the push receiver on its own address) and,
+// while this replica leads (leader election is optional), runs the informers, the analysis
+// workers, the sync loop (with a drift-correcting reconcile every Options.Sync.ReconcileInterval)
+// and the ledger loop.
+//
+// The sync loop and the engine meet at the canary targets: with drift correction on, the engine
+// learns from the sync loop the revision Git's last apply left on each target (engine.Desired)
+// and asks it to re-apply a target's overlay when the target runs a revision Git did not apply.
 //
 // The analysis loop is a client-go workqueue of Canary keys: informer events queue a Canary
 // when something it depends on changed (its spec, its target's pod template, a tracked config),

@@ -11,10 +11,13 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// decode reads a YAML document as the API machinery does (integers as int64).
 func decode(t *testing.T, doc string) *unstructured.Unstructured {
 	t.Helper()
+	js, err := yaml.YAMLToJSON([]byte(doc))
+	require.NoError(t, err)
 	o := &unstructured.Unstructured{}
-	require.NoError(t, yaml.Unmarshal([]byte(doc), &o.Object))
+	require.NoError(t, o.UnmarshalJSON(js))
 	return o
 }
 

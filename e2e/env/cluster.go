@@ -16,6 +16,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// maxPods is the fake node's pod capacity: enough for a thousand canaries during their analyses
+// (primary and canary pods of each).
+const maxPods = 10000
+
 // NodeName is the name of the environment's fake node, run by kwok.
 const NodeName = "kwok-node-0"
 
@@ -95,7 +99,7 @@ func (e *Env) createNode(ctx context.Context) error {
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:    *resource.NewQuantity(64, resource.DecimalSI),
 		corev1.ResourceMemory: *resource.NewQuantity(256<<30, resource.BinarySI),
-		corev1.ResourcePods:   *resource.NewQuantity(1000, resource.DecimalSI),
+		corev1.ResourcePods:   *resource.NewQuantity(maxPods, resource.DecimalSI),
 	}
 	node := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{

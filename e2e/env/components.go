@@ -90,8 +90,24 @@ func controllerManagerArgs(dir, kubeconfig string, pki *PKI, p ports) []string {
 		"--cluster-signing-key-file=" + pki.CAKey,
 		"--service-cluster-ip-range=" + serviceCIDR,
 		"--profiling=false",
+		// A thousand canaries create thousands of pods at once (make bench-scale): the default
+		// 20 requests/s and 5 workers would make the environment, not gitcanary, the bottleneck.
+		"--kube-api-qps=" + kubeAPIQPS,
+		"--kube-api-burst=" + kubeAPIBurst,
+		"--concurrent-deployment-syncs=20",
+		"--concurrent-replicaset-syncs=20",
 	}
 }
+
+// Client rate limits of kube-controller-manager and kube-scheduler.
+const (
+	kubeAPIQPS   = "500"
+	kubeAPIBurst = "1000"
+)
+
+// podCIDR is the range kwok gives pod IPs from: a /16 (kwok's default /24 holds 254 pods), apart
+// from the Service range.
+const podCIDR = "10.128.0.0/16"
 
 func schedulerArgs(dir, kubeconfig string, p ports) []string {
 	return []string{
@@ -103,6 +119,8 @@ func schedulerArgs(dir, kubeconfig string, p ports) []string {
 		"--cert-dir=" + filepath.Join(dir, "kube-scheduler"),
 		"--leader-elect=false",
 		"--profiling=false",
+		"--kube-api-qps=" + kubeAPIQPS,
+		"--kube-api-burst=" + kubeAPIBurst,
 	}
 }
 
@@ -129,6 +147,7 @@ func kwokArgs(kubeconfig, stagesDir string, p ports) ([]string, error) {
 		"--manage-all-nodes=true",
 		"--server-address=" + hostPort(p.kwok),
 		"--node-ip=127.0.0.1",
+		"--cidr=" + podCIDR,
 		"--node-lease-duration-seconds=40",
 		"--config=" + strings.Join(stages, ","),
 	}, nil

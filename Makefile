@@ -78,3 +78,12 @@ demo: tools ## Run the seed walkthrough on a local environment (KEEP=1 keeps it 
 	$(GO) run ./e2e/demo
 
 -include e2e/e2e.mk
+
+# The fleet benchmark (issue 14): N canaries on the local environment; docs/performance.md has
+# the results. BENCH_FLAGS adds flags of `go run ./e2e/bench scale -h`.
+N ?= 100
+BENCH_FLAGS ?=
+
+.PHONY: bench-scale
+bench-scale: tools ## Fleet benchmark: N podinfo canaries on the local environment (N=100; N=1000), prints the table
+	$(GO) run ./e2e/bench scale -n $(N) $(BENCH_FLAGS)

@@ -32,9 +32,11 @@ type caches struct {
 
 func newCaches(cl *clients, opts Options) *caches {
 	ns := opts.Namespace
+	sh, _ := parseShard(opts.Shard) // validated by New
 	return &caches{
-		kube:           informers.NewSharedInformerFactoryWithOptions(cl.kube, informerResync, informers.WithNamespace(ns)),
-		canaries:       cache.NewSharedIndexInformer(cl.flagger.Canaries(ns).ListWatch(), &v1beta1.Canary{}, informerResync, cache.Indexers{targetIndex: indexByTarget}),
+		kube: informers.NewSharedInformerFactoryWithOptions(cl.kube, informerResync, informers.WithNamespace(ns)),
+		// A shard's replicas see only its Canaries.
+		canaries:       cache.NewSharedIndexInformer(cl.flagger.Canaries(ns).ListWatchSelected(sh.String()), &v1beta1.Canary{}, informerResync, cache.Indexers{targetIndex: indexByTarget}),
 		templates:      cache.NewSharedIndexInformer(cl.flagger.MetricTemplates(ns).ListWatch(), &v1beta1.MetricTemplate{}, informerResync, cache.Indexers{}),
 		alertProviders: cache.NewSharedIndexInformer(cl.flagger.AlertProviders(ns).ListWatch(), &v1beta1.AlertProvider{}, informerResync, cache.Indexers{}),
 	}

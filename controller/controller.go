@@ -62,6 +62,11 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if err != nil {
 		return nil, err
 	}
+	if led != nil {
+		if err := registerLedgerMetrics(registry, led); err != nil {
+			return nil, err
+		}
+	}
 	sy, err := newSyncer(cl, remote, registry, led, opts, log)
 	if err != nil {
 		return nil, err
@@ -123,7 +128,7 @@ func (c *Controller) runLoops(ctx context.Context) error {
 	}
 	c.ready.Store(true)
 	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule,
-		"reconcileInterval", c.opts.Sync.ReconcileInterval.String())
+		"reconcileInterval", c.opts.Sync.ReconcileInterval.String(), "shard", c.opts.Shard)
 	if c.git.ledger != nil {
 		n := recoverTransitions(c.caches.canaries.GetStore().List(), c.git.ledger, c.log)
 		c.log.Info("uncommitted transitions handed to the ledger", "transitions", n)

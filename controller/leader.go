@@ -9,11 +9,11 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 )
 
-// leaseName is the leader election Lease.
+// leaseName is the leader election Lease; a shard's is leaseName-<shard name>.
 const leaseName = "gitcanary-leader-election"
 
 // whenLeading runs fn: at once without leader election, otherwise while this process holds the
-// Lease. Losing the Lease ends fn's context and returns an error, so the process exits and a
+// Lease (its shard's, when sharded). Losing the Lease ends fn's context and returns an error, so the process exits and a
 // fresh start resumes from the Canaries' status.
 func (c *Controller) whenLeading(ctx context.Context, fn func(ctx context.Context) error) error {
 	le := c.opts.LeaderElection
@@ -21,15 +21,17 @@ func (c *Controller) whenLeading(ctx context.Context, fn func(ctx context.Contex
 		return fn(ctx)
 	}
 	ns := le.Namespace
+	sh, _ := parseShard(c.opts.Shard) // validated by New
+	lease := sh.leaseName()
 	id, err := os.Hostname()
 	if err != nil {
 		return fmt.Errorf("leader election identity: %w", err)
 	}
 	id = fmt.Sprintf("%s_%d", id, os.Getpid())
-	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, ns, leaseName, c.clients.kube.CoreV1(), c.clients.kube.CoordinationV1(),
+	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, ns, lease, c.clients.kube.CoreV1(), c.clients.kube.CoordinationV1(),
 		resourcelock.ResourceLockConfig{Identity: id})
 	if err != nil {
-		return fmt.Errorf("leader election lock %s/%s: %w", ns, leaseName, err)
+		return fmt.Errorf("leader election lock %s/%s: %w", ns, lease, err)
 	}
 	var runErr error
 	lost := false
@@ -39,10 +41,10 @@ func (c *Controller) whenLeading(ctx context.Context, fn func(ctx context.Contex
 		RenewDeadline:   le.RenewDeadline,
 		RetryPeriod:     le.RetryPeriod,
 		ReleaseOnCancel: true,
-		Name:            leaseName,
+		Name:            lease,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
-				c.log.Info("became the leader", "lease", ns+"/"+leaseName, "identity", id)
+				c.log.Info("became the leader", "lease", ns+"/"+lease, "identity", id)
 				runErr = fn(ctx)
 			},
 			OnStoppedLeading: func() {
@@ -51,7 +53,7 @@ func (c *Controller) whenLeading(ctx context.Context, fn func(ctx context.Contex
 		},
 	})
 	if lost {
-		return fmt.Errorf("lost the leader Lease %s/%s", ns, leaseName)
+		return fmt.Errorf("lost the leader Lease %s/%s", ns, lease)
 	}
 	return runErr
 }

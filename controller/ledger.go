@@ -7,6 +7,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/status/ledger"
@@ -41,6 +42,22 @@ func newLedger(ctx context.Context, cl *clients, remote gitsource.Remote, opts O
 		return nil, nil, fmt.Errorf("status ledger: %w", err)
 	}
 	return l, lopts.Signer, nil
+}
+
+// registerLedgerMetrics serves the ledger's queue on /metrics: gitcanary_ledger_pending_transitions
+// (waiting to be committed) and gitcanary_ledger_dropped_transitions (refused by a full queue).
+func registerLedgerMetrics(reg prometheus.Registerer, l *ledger.Ledger) error {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gitcanary_ledger_pending_transitions",
+			Help: "Canary transitions waiting to be committed to the status branch."}, func() float64 { return float64(l.Pending()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gitcanary_ledger_dropped_transitions_total",
+			Help: "Canary transitions the ledger refused because its queue was full."}, func() float64 { return float64(l.Dropped()) }),
+	} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("register ledger metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 // runLedger commits transitions until ctx ends, then pushes what is left within timeout.

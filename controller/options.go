@@ -63,6 +63,10 @@ type Options struct {
 	TickTimeout time.Duration
 	// Namespace limits the controller to one namespace's canaries; empty means all.
 	Namespace string
+	// Shard limits the controller to the Canaries of one shard: a shard key (shard1, for the
+	// label sharding.fluxcd.io/key=shard1) or a label selector; empty means every Canary.
+	// Replicas of one shard elect their own leader.
+	Shard string
 	// MaxConcurrentAnalyses caps the analyses running at once, and
 	// MaxConcurrentAnalysesPerNamespace those of one namespace; a canary beyond a cap waits in
 	// the analysis queue (status.queue). 0 is no cap.
@@ -77,6 +81,8 @@ type Options struct {
 	LeaderElection LeaderElectionOptions
 	// ListenAddress serves /metrics, /healthz and /readyz.
 	ListenAddress string
+	// Pprof also serves Go's profiles (net/http/pprof) under /debug/pprof/ on ListenAddress.
+	Pprof bool
 	// Receiver configures the push receiver.
 	Receiver ReceiverOptions
 }
@@ -177,6 +183,9 @@ func (o Options) Validate() error {
 	var errs []error
 	if o.MaxConcurrentAnalyses < 0 || o.MaxConcurrentAnalysesPerNamespace < 0 {
 		errs = append(errs, errors.New("the concurrent analysis caps must not be negative (0 is no cap)"))
+	}
+	if _, err := parseShard(o.Shard); err != nil {
+		errs = append(errs, err)
 	}
 	if o.RepoURL == "" {
 		errs = append(errs, errors.New("no source repository"))

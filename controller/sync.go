@@ -39,6 +39,7 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 		return nil, fmt.Errorf("source %s: %w", gitsource.RedactURL(opts.RepoURL), err)
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cl.kube.Discovery()))
+	sh, _ := parseShard(opts.Shard) // validated by New
 	applier := apply.New(cl.dyn, cl.kube, mapper, apply.Options{FieldManager: "gitcanary", Namespace: opts.ControllerNamespace,
 		TargetRevision: targetRevision, Logger: log.WithName("apply")})
 	metrics, err := gitsync.NewMetrics(reg)
@@ -46,7 +47,7 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 		return nil, err
 	}
 	loop := gitsync.New(fetcher, applier, gitsync.Options{Overlays: opts.Overlays, DefaultProvider: opts.MeshProvider, RenderLimits: opts.RenderLimits,
-		Reporter: &syncReporter{clients: cl, ledger: led, log: log.WithName("sync")}, Concurrency: opts.Sync.Concurrency, Health: applier, HealthTimeout: opts.Sync.HealthTimeout,
+		Reporter: &syncReporter{clients: cl, ledger: led, shard: sh, log: log.WithName("sync")}, Concurrency: opts.Sync.Concurrency, Health: applier, HealthTimeout: opts.Sync.HealthTimeout,
 		Metrics: metrics, Logger: log.WithName("sync")})
 	sched, err := gitsource.NewScheduler(opts.SyncSchedule, loop.Sync, gitsource.SchedulerOptions{Log: log.WithName("sync")})
 	if err != nil {

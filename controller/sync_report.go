@@ -9,6 +9,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/apply"
@@ -23,13 +24,20 @@ import (
 type syncReporter struct {
 	clients *clients
 	ledger  *ledger.Ledger // nil without a ledger
-	log     logr.Logger
+	// shard is the replica's shard: a Canary it applies out of its shard is run by no replica of
+	// it, which the reporter says.
+	shard shard
+	log   logr.Logger
 }
 
 // OverlayApplied warns the overlay's Canaries when the apply corrected drift (each is told of
 // the changes in its namespace) or found the inventory gone (nothing that left Git meanwhile
-// was pruned).
+// was pruned); and, for a sharded replica applying a new revision, each Canary whose labels
+// are out of its shard.
 func (r *syncReporter) OverlayApplied(ctx context.Context, overlay, revision string, res *apply.Result) {
+	if !res.Reapplied {
+		r.checkShard(ctx, overlay, res)
+	}
 	for _, o := range res.Applied {
 		if o.Group != v1beta1.GroupName || o.Kind != v1beta1.CanaryKind {
 			continue
@@ -44,6 +52,28 @@ func (r *syncReporter) OverlayApplied(ctx context.Context, overlay, revision str
 				overlay, gitsource.ShortSHA(revision), drift))
 			r.note(o.Namespace, o.Name, "drift corrected: "+drift)
 		}
+	}
+}
+
+// checkShard reads each Canary the overlay applied and, when its labels are out of the
+// replica's shard, logs it and warns it with an event ShardMismatch: the replicas of this shard
+// will not run it (another shard may).
+func (r *syncReporter) checkShard(ctx context.Context, overlay string, res *apply.Result) {
+	if r.shard.selector == nil {
+		return
+	}
+	for _, o := range res.Applied {
+		if o.Group != v1beta1.GroupName || o.Kind != v1beta1.CanaryKind {
+			continue
+		}
+		live, err := r.clients.flagger.Canaries(o.Namespace).Get(ctx, o.Name, metav1.GetOptions{})
+		if err != nil || r.shard.selector.Matches(labels.Set(live.Labels)) {
+			continue
+		}
+		msg := fmt.Sprintf("overlay %s applied this Canary, but its labels do not match -shard %s of the replica that applied it, "+
+			"so no replica of that shard runs it: give it the label %s of the shard in the overlay (kustomize labels)", overlay, r.shard, ShardLabel)
+		r.log.Error(nil, "canary applied out of the shard", "canary", o.Namespace+"/"+o.Name, "overlay", overlay, "shard", r.shard.String())
+		r.clients.events.Event(live, corev1.EventTypeWarning, "ShardMismatch", msg)
 	}
 }
 

@@ -161,6 +161,14 @@ func (r *Resource[T, L]) ListWatch() *cache.ListWatch {
 	return cache.NewListWatchFromClient(r.rest, r.resource, r.namespace, fields.Everything())
 }
 
+// ListWatchSelected is ListWatch restricted to the objects whose labels match selector (a
+// label selector in its string form; "" selects everything).
+func (r *Resource[T, L]) ListWatchSelected(selector string) *cache.ListWatch {
+	return cache.NewFilteredListWatchFromClient(r.rest, r.resource, r.namespace, func(o *metav1.ListOptions) {
+		o.LabelSelector = selector
+	})
+}
+
 // StoreGet reads an object of type T from a shared informer's store, keyed
 // "<namespace>/<name>" (cache.MetaNamespaceKeyFunc). A missing object is a NotFound error for
 // resource, as the API server would answer.

@@ -121,3 +121,22 @@ func TestStoreGet(t *testing.T) {
 	_, err = StoreGet[*v1beta1.MetricTemplate](store, "metrictemplates", "test", "slack")
 	require.True(t, apierrors.IsNotFound(err), "another kind under the key is not a MetricTemplate: %v", err)
 }
+
+// ListWatchSelected lists and watches with the label selector.
+func TestListWatchSelected(t *testing.T) {
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		queries = append(queries, r.URL.Path+"?"+r.URL.Query().Get("labelSelector"))
+		w.Header().Set("Content-Type", "application/json")
+		require.NoError(t, json.NewEncoder(w).Encode(&v1beta1.CanaryList{TypeMeta: metav1.TypeMeta{Kind: "CanaryList", APIVersion: "flagger.app/v1beta1"}}))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(&rest.Config{Host: srv.URL})
+	require.NoError(t, err)
+	_, err = c.Canaries("test").ListWatchSelected("sharding.fluxcd.io/key=shard1").List(metav1.ListOptions{})
+	require.NoError(t, err)
+	_, err = c.Canaries("").ListWatch().List(metav1.ListOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"/apis/flagger.app/v1beta1/namespaces/test/canaries?sharding.fluxcd.io/key=shard1",
+		"/apis/flagger.app/v1beta1/canaries?"}, queries)
+}

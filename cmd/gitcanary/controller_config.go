@@ -61,6 +61,7 @@ type controllerConfig struct {
 	tickTimeout          time.Duration
 	namespace            string
 	maxAnalyses          int
+	shard                string
 	maxAnalysesPerNS     int
 
 	// Notifications.
@@ -80,6 +81,7 @@ type controllerConfig struct {
 	listenAddr              string
 	receiverAddr            string
 	receiverSecret          string
+	pprof                   bool
 	logLevel, zapEncoding   string
 }
 
@@ -122,6 +124,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.threadiness, "threadiness", 2, "analysis workers")
 	fs.DurationVar(&c.tickTimeout, "tick-timeout", 5*time.Minute, "longest one canary tick may take, webhooks and metric queries included")
 	fs.StringVar(&c.namespace, "namespace", "", "only run canaries of this namespace (default: all)")
+	fs.StringVar(&c.shard, "shard", "", "only run the Canaries of one shard: a key (shard1: the label sharding.fluxcd.io/key=shard1) or a label selector (!sharding.fluxcd.io/key: the Canaries of no shard); the shard's replicas elect their own leader")
 	fs.IntVar(&c.maxAnalyses, "max-concurrent-analyses", 0, "analyses running at once; a canary beyond the cap waits in Waiting for a slot, first come first served (0: no cap)")
 	fs.IntVar(&c.maxAnalysesPerNS, "max-concurrent-analyses-per-namespace", 0, "analyses running at once in one namespace (0: no cap)")
 
@@ -145,6 +148,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.listenAddr, "listen-address", ":8080", "address of /metrics, /healthz and /readyz")
 	fs.StringVar(&c.receiverAddr, "receiver-address", "", "address of the push receiver (/hook/github, /hook/gitlab, /hook/gitea, /hook/generic); empty: off")
 	fs.StringVar(&c.receiverSecret, "receiver-secret", "", "Secret whose key token verifies push notifications (HMAC key, or GitLab's token), in -controller-namespace or as namespace/name")
+	fs.BoolVar(&c.pprof, "pprof", false, "also serve Go's profiles under /debug/pprof/ on -listen-address (CPU, heap, goroutines; keep the address private)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.zapEncoding, "zap-encoding", "json", "log encoding: json or console")
 }
@@ -189,6 +193,9 @@ func (c *controllerConfig) validate() error {
 	}
 	if _, err := v1beta1.ParseProvider(c.meshProvider); err != nil {
 		errs = append(errs, fmt.Errorf("-mesh-provider: %w", err))
+	}
+	if _, err := controller.ShardSelector(c.shard); err != nil {
+		errs = append(errs, fmt.Errorf("-shard: %w", err))
 	}
 	if _, err := gitsource.ParseSchedule(c.syncSchedule); err != nil {
 		errs = append(errs, fmt.Errorf("-sync-schedule: %w", err))
@@ -287,6 +294,7 @@ func (c *controllerConfig) options() (controller.Options, error) {
 		Workers:                           c.threadiness,
 		TickTimeout:                       c.tickTimeout,
 		Namespace:                         c.namespace,
+		Shard:                             c.shard,
 		MaxConcurrentAnalyses:             c.maxAnalyses,
 		MaxConcurrentAnalysesPerNamespace: c.maxAnalysesPerNS,
 		Notifications: controller.NotificationOptions{
@@ -302,6 +310,7 @@ func (c *controllerConfig) options() (controller.Options, error) {
 		},
 		ListenAddress: c.listenAddr,
 		Receiver:      controller.ReceiverOptions{Address: c.receiverAddr, Secret: c.receiverSecret},
+		Pprof:         c.pprof,
 	}, nil
 }
 

@@ -79,6 +79,7 @@ func TestControllerConfigErrors(t *testing.T) {
 		{name: "tag and commit", args: []string{"-repo-url", "x", "-tag", "v1", "-commit", "abc"}, want: "-branch/-tag/-commit"},
 		{name: "ledger on the source branch", args: []string{"-repo-url", "x", "-status-branch", "main"}, want: "-allow-status-on-source-branch"},
 		{name: "lease shorter than renewal", args: []string{"-repo-url", "x", "-enable-leader-election", "-leader-election-lease-duration", "10s", "-leader-election-renew-deadline", "15s"}, want: "leader election needs"},
+		{name: "bad shard", args: []string{"-repo-url", "x", "-shard", "key in (a"}, want: "-shard"},
 		{name: "negative cap", args: []string{"-repo-url", "x", "-max-concurrent-analyses", "-1"}, want: "-max-concurrent-analyses"},
 		{name: "negative namespace cap", args: []string{"-repo-url", "x", "-max-concurrent-analyses-per-namespace", "-2"}, want: "must not be negative"},
 		{name: "no workers", args: []string{"-repo-url", "x", "-threadiness", "0"}, want: "-threadiness"},

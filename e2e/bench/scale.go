@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gitcanary/gitcanary/api/client"
+	"github.com/gitcanary/gitcanary/e2e/env"
+	"github.com/gitcanary/gitcanary/e2e/gitserver"
+	"github.com/gitcanary/gitcanary/e2e/walkthrough"
+	"github.com/gitcanary/gitcanary/render"
+)
+
+// scaleOptions are the flags of `bench scale`.
+type scaleOptions struct {
+	n                     int
+	interval, sync        time.Duration
+	baseline, idle        time.Duration
+	timeout               time.Duration
+	controllerFlags       string
+	out                   string
+	keep                  bool
+	maxWeight, stepWeight int
+}
+
+func parseScale(args []string) (scaleOptions, error) {
+	var o scaleOptions
+	fs := flag.NewFlagSet("scale", flag.ContinueOnError)
+	fs.IntVar(&o.n, "n", 100, "canaries (overlays, each in its own namespace)")
+	fs.DurationVar(&o.interval, "interval", 30*time.Second, "the canaries' analysis interval")
+	fs.DurationVar(&o.sync, "sync", 5*time.Second, "the controller's -sync-schedule @every")
+	fs.DurationVar(&o.baseline, "baseline", time.Minute, "how long the empty controller is measured")
+	fs.DurationVar(&o.idle, "idle", 2*time.Minute, "how long the idle fleet (and the API server without the controller) is measured")
+	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "longest wait for each step (applied, initialized, promoted)")
+	fs.StringVar(&o.controllerFlags, "controller-flags", "", "extra flags of gitcanary controller, space-separated (e.g. \"-threadiness 8\")")
+	fs.StringVar(&o.out, "out", "", "also write the report to this file")
+	fs.BoolVar(&o.keep, "keep", false, "keep the environment's run directory (logs)")
+	fs.IntVar(&o.maxWeight, "max-weight", 50, "the canaries' analysis.maxWeight")
+	fs.IntVar(&o.stepWeight, "step-weight", 10, "the canaries' analysis.stepWeight")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.n < 1 || o.stepWeight < 1 || o.maxWeight < o.stepWeight {
+		return o, errors.New("-n and -step-weight must be at least 1, and -max-weight at least -step-weight")
+	}
+	return o, nil
+}
+
+// scaleRun is one run of the scale benchmark.
+type scaleRun struct {
+	opts    scaleOptions
+	log     io.Writer
+	root    string
+	env     *env.Env
+	git     *gitserver.Server
+	ctrl    *walkthrough.Controller
+	flagger *client.Client
+	fleet   *fleet
+	watch   *phaseWatch
+	scrape  *scraper
+	stopped bool // the benchmark stopped the controller
+	r       scaleResult
+}
+
+// controllerNamespace holds the Git credentials and the controller's inventories.
+const controllerNamespace = "gitcanary-system"
+
+func runScale(ctx context.Context, args []string) error {
+	opts, err := parseScale(args)
+	if err != nil {
+		return err
+	}
+	s := &scaleRun{opts: opts, log: os.Stderr}
+	s.r.opts, s.r.command = opts, "go run ./e2e/bench scale "+strings.Join(args, " ")
+	if s.root, err = repoRoot(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	err = s.run(ctx)
+	s.teardown(err)
+	if err != nil {
+		return err
+	}
+	report := s.r.markdown()
+	fmt.Print(report)
+	if opts.out != "" {
+		return os.WriteFile(opts.out, []byte(report), 0o644)
+	}
+	return nil
+}
+
+// run measures, in order: the empty controller; the fleet pushed, applied and initialized; the
+// idle fleet; a new image for every canary until all are promoted and the ledger has them; and
+// the API server without the controller.
+func (s *scaleRun) run(ctx context.Context) error {
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"start the environment and the controller", s.start},
+		{"measure the empty controller", s.measureBaseline},
+		{"push the fleet and wait for it to initialize", s.pushFleet},
+		{"measure the idle fleet", s.measureIdle},
+		{"push a new image to every canary and wait for the promotions", s.promote},
+		{"read the ledger", s.readLedger},
+		{"measure the API server without the controller", s.measureBackground},
+	}
+	for _, st := range steps {
+		s.progress("%s", st.name)
+		if err := st.fn(ctx); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *scaleRun) progress(format string, args ...any) {
+	fmt.Fprintf(s.log, "%s bench scale: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// start starts the environment, the Git server with an empty fleet, the phase watch and the
+// controller.
+func (s *scaleRun) start(ctx context.Context) error {
+	var err error
+	s.env, err = env.Start(ctx, env.Options{ToolsDir: filepath.Join(s.root, ".cache", "tools"), KeepDir: s.opts.keep,
+		StartTimeout: 5 * time.Minute, Log: s.log})
+	if err != nil {
+		return err
+	}
+	if s.flagger, err = client.New(s.env.RESTConfig()); err != nil {
+		return err
+	}
+	if err := walkthrough.InstallCRDs(ctx, s.env, s.root); err != nil {
+		return err
+	}
+	kube := s.env.Client()
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}}, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create namespace %s: %w", controllerNamespace, err)
+	}
+	if s.git, err = walkthrough.StartGit(ctx, kube, controllerNamespace, "gitcanary", "bench-password"); err != nil {
+		return err
+	}
+	// An empty overlay, so that the empty controller syncs without an error.
+	empty := walkthrough.Overlay{"README.md": []byte("# fleet\n"), "apps/empty/" + render.EmptyMarker: []byte{}}
+	if _, err := walkthrough.Push(ctx, s.git, "an empty fleet", empty); err != nil {
+		return err
+	}
+	if s.fleet, err = newFleet(s.root, s.opts.n, "bench", s.opts.interval, s.env.PrometheusURL); err != nil {
+		return err
+	}
+	s.fleet.maxWeight, s.fleet.stepWeight = s.opts.maxWeight, s.opts.stepWeight
+	if s.watch, err = watchPhases(ctx, s.flagger); err != nil {
+		return err
+	}
+	bin := filepath.Join(s.root, ".cache", "bench", "gitcanary")
+	if err := walkthrough.BuildController(s.root, bin); err != nil {
+		return err
+	}
+	return s.startController(ctx, bin)
+}
+
+// startController runs gitcanary controller over every namespace, at info level, with the
+// product's ledger window, and waits until it is ready.
+func (s *scaleRun) startController(ctx context.Context, bin string) error {
+	extra := []string{"-namespace=", "-log-level", "info", "-sync-schedule", "@every " + s.opts.sync.String(),
+		"-ledger-batch-window", "2s", "-min-analysis-interval", "10s"}
+	extra = append(extra, strings.Fields(s.opts.controllerFlags)...)
+	s.r.controllerFlags = strings.Join(extra, " ")
+	var err error
+	s.ctrl, err = walkthrough.StartController(walkthrough.ControllerOptions{
+		Binary: bin, Kubeconfig: s.env.Kubeconfig, RepoURL: s.git.HTTPURL(walkthrough.RepoName),
+		CredentialsSecret: walkthrough.CredentialsSecret, Namespace: controllerNamespace,
+		PrometheusURL: s.env.PrometheusURL, ProxyURL: s.env.ProxyURL, Dir: s.env.Dir,
+		StatusBranch: walkthrough.StatusBranch, Extra: extra,
+	})
+	if err != nil {
+		return err
+	}
+	s.progress("controller log %s", s.ctrl.LogPath)
+	s.scrape = newScraper(s.ctrl.MetricsURL, s.env.Client())
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, err := s.scrape.get(ctx, s.ctrl.MetricsURL+"/readyz"); err == nil {
+			return nil
+		}
+		if err := s.alive(); err != nil || time.Now().After(deadline) {
+			return fmt.Errorf("the controller is not ready after a minute: %v", err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// alive fails when the controller exited before the benchmark stopped it.
+func (s *scaleRun) alive() error {
+	if s.ctrl != nil && !s.stopped && s.ctrl.Exited() {
+		return fmt.Errorf("the controller exited; see %s", s.ctrl.LogPath)
+	}
+	return nil
+}
+
+// teardown stops everything; on failure it prints the ends of the logs.
+func (s *scaleRun) teardown(runErr error) {
+	if runErr != nil && s.env != nil {
+		s.env.DumpLogs(s.log)
+		if s.ctrl != nil {
+			fmt.Fprintf(s.log, "=== controller log %s (last lines)\n%s\n", s.ctrl.LogPath, lastLines(s.ctrl.Log(), 60))
+		}
+	}
+	if s.ctrl != nil {
+		s.ctrl.Stop()
+	}
+	if s.git != nil {
+		_ = s.git.Close()
+	}
+	if s.env != nil {
+		_ = s.env.Stop()
+	}
+}
+
+// repoRoot finds the gitcanary module from the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "manifests", "examples", "podinfo")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run the benchmark from inside the gitcanary repository (make bench-scale)")
+		}
+		dir = parent
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

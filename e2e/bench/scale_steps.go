@@ -19,7 +19,8 @@ import (
 // sampleEvery is how often resources are sampled during a measurement.
 const sampleEvery = 10 * time.Second
 
-// sampleFor samples the metrics now, every sampleEvery, and at the end of d.
+// sampleFor samples the metrics now, every sampleEvery, and at the end of d; when ctx ends
+// first it returns the samples so far with ctx's error.
 func (s *scaleRun) sampleFor(ctx context.Context, d time.Duration) ([]sample, error) {
 	var out []sample
 	end := time.Now().Add(d)
@@ -38,7 +39,7 @@ func (s *scaleRun) sampleFor(ctx context.Context, d time.Duration) ([]sample, er
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return out, ctx.Err()
 		case <-time.After(min(sampleEvery, left)):
 		}
 	}

@@ -23,6 +23,11 @@ type Options struct {
 	FieldManager string
 	// Namespace holds the inventory ConfigMaps (the controller's namespace).
 	Namespace string
+	// Shard is the shard of controller replicas whose inventories the applier keeps: they are
+	// labelled ShardLabel=<Shard>, and Inventories lists only them (without a shard, only the
+	// inventories of no shard), so that shards sharing the namespace do not take each other's
+	// overlays for orphans. Empty: no shard.
+	Shard string
 	// EstablishTimeout bounds the wait for applied CRDs to be served (default 30s).
 	EstablishTimeout time.Duration
 	// TargetRevision returns the revision of a canary target's pod template (the engine's
@@ -50,7 +55,7 @@ func New(dyn dynamic.Interface, kube kubernetes.Interface, mapper meta.Resettabl
 	if opts.EstablishTimeout == 0 {
 		opts.EstablishTimeout = 30 * time.Second
 	}
-	return &Applier{dyn: dyn, mapper: mapper, inv: &inventoryStore{kube: kube, namespace: opts.Namespace}, opts: opts}
+	return &Applier{dyn: dyn, mapper: mapper, inv: &inventoryStore{kube: kube, namespace: opts.Namespace, shard: opts.Shard}, opts: opts}
 }
 
 // Set is the desired state of one overlay.

@@ -20,6 +20,11 @@ const InventoryLabel = "gitcanary.io/inventory"
 // managedByLabel marks the inventory ConfigMaps.
 const managedByLabel = "app.kubernetes.io/managed-by"
 
+// ShardLabel (Flux's sharding key) marks the inventories of a shard of controller replicas:
+// replicas of different shards share the controller namespace, and each lists only its own
+// shard's inventories (Options.Shard).
+const ShardLabel = "sharding.fluxcd.io/key"
+
 // Inventory is what was applied for one overlay.
 type Inventory struct {
 	// Set is the overlay's name; Revision the source revision last applied.
@@ -40,10 +45,12 @@ func inventoryID(set string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-// inventoryStore keeps inventories as ConfigMaps in one namespace.
+// inventoryStore keeps inventories as ConfigMaps in one namespace; with a shard, those of that
+// shard only.
 type inventoryStore struct {
 	kube      kubernetes.Interface
 	namespace string
+	shard     string
 }
 
 func (s *inventoryStore) name(set string) string { return "gitcanary-inventory-" + inventoryID(set) }
@@ -100,9 +107,14 @@ func encodeInventory(inv *Inventory) (map[string]string, error) {
 	return data, nil
 }
 
-// list returns every inventory of the namespace, sorted by set.
+// list returns every inventory of the namespace and the store's shard (without a shard, those
+// of no shard), sorted by set.
 func (s *inventoryStore) list(ctx context.Context) ([]Inventory, error) {
-	cms, err := s.kube.CoreV1().ConfigMaps(s.namespace).List(ctx, metav1.ListOptions{LabelSelector: managedByLabel + "=gitcanary," + InventoryLabel})
+	selector := managedByLabel + "=gitcanary," + InventoryLabel + ",!" + ShardLabel
+	if s.shard != "" {
+		selector = managedByLabel + "=gitcanary," + InventoryLabel + "," + ShardLabel + "=" + s.shard
+	}
+	cms, err := s.kube.CoreV1().ConfigMaps(s.namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		return nil, fmt.Errorf("list inventories in %s: %w", s.namespace, err)
 	}
@@ -147,6 +159,9 @@ func (s *inventoryStore) save(ctx context.Context, inv *Inventory) error {
 			Labels:    map[string]string{managedByLabel: "gitcanary", InventoryLabel: inventoryID(inv.Set)},
 		},
 		Data: data,
+	}
+	if s.shard != "" {
+		cm.Labels[ShardLabel] = s.shard
 	}
 	cms := s.kube.CoreV1().ConfigMaps(s.namespace)
 	_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -128,4 +129,29 @@ func TestInventories(t *testing.T) {
 	require.Equal(t, "apps/a", invs[0].Set)
 	require.Equal(t, "r1", invs[0].Revision)
 	require.Equal(t, []string{"ConfigMap test/a"}, refs(invs[0].Objects))
+}
+
+// Shards sharing the controller namespace list only their own inventories: neither takes the
+// other's overlays for orphans; the unsharded controller lists those of no shard.
+func TestInventoriesOfAShard(t *testing.T) {
+	c := newFakeCluster(t)
+	appliers := map[string]*Applier{}
+	for _, shard := range []string{"", "shard1", "shard2"} {
+		appliers[shard] = New(c.dyn, c.kube, c.mapper, Options{Namespace: "gitcanary-system", Shard: shard, Logger: logr.Discard()})
+		set := "apps/" + shard
+		if shard == "" {
+			set = "apps/main"
+		}
+		_, err := appliers[shard].Apply(t.Context(), Set{Name: set, Revision: "r1", Objects: []*unstructured.Unstructured{obj("v1", "ConfigMap", "test", "cm-"+set[5:], nil)}})
+		require.NoError(t, err)
+	}
+	for shard, want := range map[string]string{"": "apps/main", "shard1": "apps/shard1", "shard2": "apps/shard2"} {
+		invs, err := appliers[shard].Inventories(t.Context())
+		require.NoError(t, err)
+		require.Len(t, invs, 1, "shard %q", shard)
+		require.Equal(t, want, invs[0].Set)
+	}
+	cm, err := c.kube.CoreV1().ConfigMaps("gitcanary-system").Get(t.Context(), (&inventoryStore{}).name("apps/shard1"), metav1.GetOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "shard1", cm.Labels[ShardLabel])
 }

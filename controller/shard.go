@@ -9,11 +9,14 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/gitcanary/gitcanary/apply"
 )
 
 // ShardLabel is the label that assigns a Canary to a shard of controller replicas: Flux's
 // sharding key, so that one label shards a fleet's Flux objects and its canaries alike.
-const ShardLabel = "sharding.fluxcd.io/key"
+// The shard's inventories carry it too (apply.Options.Shard).
+const ShardLabel = apply.ShardLabel
 
 // shard is the part of the fleet a replica runs: the Canaries whose labels match its selector.
 type shard struct {

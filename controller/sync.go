@@ -41,7 +41,7 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cl.kube.Discovery()))
 	sh, _ := parseShard(opts.Shard) // validated by New
 	applier := apply.New(cl.dyn, cl.kube, mapper, apply.Options{FieldManager: "gitcanary", Namespace: opts.ControllerNamespace,
-		TargetRevision: targetRevision, Logger: log.WithName("apply")})
+		Shard: sh.name, TargetRevision: targetRevision, Logger: log.WithName("apply")})
 	metrics, err := gitsync.NewMetrics(reg)
 	if err != nil {
 		return nil, err

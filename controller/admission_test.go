@@ -175,3 +175,9 @@ func TestSlotChanged(t *testing.T) {
 	require.False(t, slotChanged(running, running.DeepCopy()))
 	require.False(t, slotChanged(idle, cachedCanary("a/x", v1beta1.CanaryPhaseFailed)))
 }
+
+func TestAutoWorkers(t *testing.T) {
+	for n, want := range map[int]int{0: 2, 49: 2, 50: 3, 100: 4, 1000: 22, 1500: 32, 100000: 32} {
+		require.Equal(t, want, autoWorkers(n), "%d canaries", n)
+	}
+}

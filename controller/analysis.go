@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -26,6 +27,25 @@ type analysis struct {
 	log         logr.Logger
 	// admission is the analysis queue under the concurrency caps; nil without caps.
 	admission *admission
+
+	// mu guards workers, the number of workers started; auto sizes them by the fleet.
+	mu      sync.Mutex
+	workers int
+	auto    bool
+}
+
+// Automatic workers (Options.Workers 0): autoWorkersMin, one more per canariesPerWorker
+// canaries, at most autoWorkersMax. A tick mostly waits on the network (metric queries,
+// webhooks, API writes), so workers are cheap and a fleet analysed in step needs many.
+const (
+	autoWorkersMin    = 2
+	canariesPerWorker = 50
+	autoWorkersMax    = 32
+)
+
+// autoWorkers is the number of workers for a fleet of n canaries.
+func autoWorkers(n int) int {
+	return min(autoWorkersMax, autoWorkersMin+n/canariesPerWorker)
 }
 
 // handlers returns the informer event handlers that queue canaries.
@@ -53,13 +73,20 @@ func (a *analysis) handlers(c *caches, trackConfigs bool) eventHandlers {
 			},
 		},
 		// A new revision of a target starts (or restarts) its analysis at once instead of at
-		// the next tick.
+		// the next tick; a new canary's primary that becomes ready initializes it at once.
 		deployments: cache.ResourceEventHandlerFuncs{
 			UpdateFunc: func(oldObj, newObj any) {
 				o, n := oldObj.(*appsv1.Deployment), newObj.(*appsv1.Deployment)
 				if podTemplateChanged(o, n) {
 					for _, cn := range targetCanaries(canaries, n.Namespace, n.Name) {
 						a.enqueue(cn)
+					}
+				}
+				if target, ok := primaryRolledOut(o, n); ok {
+					for _, cn := range targetCanaries(canaries, n.Namespace, target) {
+						if initializing(cn) {
+							a.enqueue(cn)
+						}
 					}
 				}
 			},
@@ -101,15 +128,43 @@ func (a *analysis) wakeQueued() {
 	}
 }
 
-// run runs the workers until ctx ends. A canary's ticks are scheduled with AddAfter; the queue
-// never hands one key to two workers at once.
-func (a *analysis) run(ctx context.Context, workers int) error {
+// run runs the workers until ctx ends: workers of them, or with 0 as many as autoWorkers gives
+// for the canaries cached (countCanaries adds more as the fleet grows; they never shrink: an
+// idle worker costs nothing). A canary's ticks are scheduled with AddAfter; the queue never
+// hands one key to two workers at once.
+func (a *analysis) run(ctx context.Context, workers int, canaries int) error {
 	defer a.queue.ShutDown()
-	for range workers {
-		go wait.UntilWithContext(ctx, a.work, time.Second)
+	if workers <= 0 {
+		a.mu.Lock()
+		a.auto = true
+		a.mu.Unlock()
+		workers = autoWorkers(canaries)
 	}
+	a.grow(ctx, workers)
 	<-ctx.Done()
 	return nil
+}
+
+// grow starts workers until n run.
+func (a *analysis) grow(ctx context.Context, n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.workers < n {
+		a.log.V(1).Info("analysis workers", "workers", n)
+	}
+	for ; a.workers < n; a.workers++ {
+		go wait.UntilWithContext(ctx, a.work, time.Second)
+	}
+}
+
+// resize grows automatic workers to the fleet's size.
+func (a *analysis) resize(ctx context.Context, canaries int) {
+	a.mu.Lock()
+	auto := a.auto
+	a.mu.Unlock()
+	if auto {
+		a.grow(ctx, autoWorkers(canaries))
+	}
 }
 
 func (a *analysis) work(ctx context.Context) {
@@ -147,17 +202,20 @@ func (a *analysis) processNext(ctx context.Context) bool {
 }
 
 // countCanaries sets flagger_canary_total per namespace every period, as Flagger's control
-// loop does, and wakes the canaries the analysis queue has a slot for.
+// loop does, sizes the automatic workers, and wakes the canaries the analysis queue has a slot
+// for.
 func (a *analysis) countCanaries(ctx context.Context, c *caches, period time.Duration) {
 	seen := map[string]bool{}
-	wait.UntilWithContext(ctx, func(context.Context) {
+	wait.UntilWithContext(ctx, func(ctx context.Context) {
 		counts := map[string]int{}
 		for ns := range seen {
 			counts[ns] = 0 // a namespace whose last canary left reads 0, not its old count
 		}
-		for _, o := range c.canaries.GetStore().List() {
+		all := c.canaries.GetStore().List()
+		for _, o := range all {
 			counts[o.(*v1beta1.Canary).Namespace]++
 		}
+		a.resize(ctx, len(all))
 		for ns, n := range counts {
 			a.telemetry.SetTotal(ns, n)
 			seen[ns] = true

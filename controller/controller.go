@@ -127,6 +127,7 @@ func (c *Controller) runLoops(ctx context.Context) error {
 		return err
 	}
 	c.ready.Store(true)
+	// workers 0: sized by the fleet
 	c.log.Info("caches synced, starting loops", "workers", c.opts.Workers, "overlays", c.opts.Overlays, "schedule", c.opts.SyncSchedule,
 		"reconcileInterval", c.opts.Sync.ReconcileInterval.String(), "shard", c.opts.Shard)
 	if c.git.ledger != nil {
@@ -140,7 +141,7 @@ func (c *Controller) runLoops(ctx context.Context) error {
 	if c.git.reverter != nil {
 		g.Go(func() error { return c.git.reverter.run(ctx) })
 	}
-	g.Go(func() error { return c.analysis.run(ctx, c.opts.Workers) })
+	g.Go(func() error { return c.analysis.run(ctx, c.opts.Workers, len(c.caches.canaries.GetStore().List())) })
 	g.Go(func() error { return c.sync.run(ctx) })
 	g.Go(func() error { c.analysis.countCanaries(ctx, c.caches, 10*time.Second); return nil })
 	return g.Wait()

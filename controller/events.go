@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"strings"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -26,6 +28,25 @@ func canaryChanged(o, n *v1beta1.Canary) bool {
 // changes, such as the engine's own scaling, do not wake its canary.
 func podTemplateChanged(o, n *appsv1.Deployment) bool {
 	return engine.PodTemplateHash(&o.Spec.Template) != engine.PodTemplateHash(&n.Spec.Template)
+}
+
+// primaryRolledOut tells whether a primary Deployment (<target>-primary) moved on in its
+// rollout (its observed generation or its updated, ready or available replicas changed), and
+// names its target: a new canary waiting for its primary is initialized as soon as the primary
+// is ready, rather than at its next tick.
+func primaryRolledOut(o, n *appsv1.Deployment) (target string, ok bool) {
+	target, primary := strings.CutSuffix(n.Name, "-primary")
+	if !primary || target == "" {
+		return "", false
+	}
+	was, is := o.Status, n.Status
+	return target, was.ObservedGeneration != is.ObservedGeneration || was.UpdatedReplicas != is.UpdatedReplicas ||
+		was.ReadyReplicas != is.ReadyReplicas || was.AvailableReplicas != is.AvailableReplicas
+}
+
+// initializing tells whether a canary waits for its primary to be created or ready.
+func initializing(c *v1beta1.Canary) bool {
+	return c.Status.Phase == "" || c.Status.Phase == v1beta1.CanaryPhaseInitializing
 }
 
 // configDataChanged tells whether the data of a ConfigMap or Secret changed.

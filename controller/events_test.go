@@ -103,3 +103,40 @@ func TestUnwrapDeleted(t *testing.T) {
 	require.Same(t, c, unwrapDeleted(c))
 	require.Same(t, c, unwrapDeleted(cache.DeletedFinalStateUnknown{Key: "test/podinfo", Obj: c}))
 }
+
+func TestPrimaryRolledOut(t *testing.T) {
+	deploy := func(name string, mutate func(*appsv1.DeploymentStatus)) *appsv1.Deployment {
+		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "test"},
+			Status: appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 2, UpdatedReplicas: 2}}
+		if mutate != nil {
+			mutate(&d.Status)
+		}
+		return d
+	}
+	ready := func(s *appsv1.DeploymentStatus) { s.ReadyReplicas, s.AvailableReplicas = 2, 2 }
+	tests := []struct {
+		name       string
+		old, cur   *appsv1.Deployment
+		wantTarget string
+		want       bool
+	}{
+		{name: "a primary becomes available", old: deploy("podinfo-primary", nil), cur: deploy("podinfo-primary", ready), wantTarget: "podinfo", want: true},
+		{name: "a primary's new generation is observed", old: deploy("podinfo-primary", ready),
+			cur: deploy("podinfo-primary", func(s *appsv1.DeploymentStatus) { ready(s); s.ObservedGeneration = 2 }), wantTarget: "podinfo", want: true},
+		{name: "a primary resynced unchanged", old: deploy("podinfo-primary", ready), cur: deploy("podinfo-primary", ready), wantTarget: "podinfo"},
+		{name: "a target becomes available", old: deploy("podinfo", nil), cur: deploy("podinfo", ready)},
+		{name: "a Deployment called -primary", old: deploy("-primary", nil), cur: deploy("-primary", ready)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target, ok := primaryRolledOut(tt.old, tt.cur)
+			require.Equal(t, tt.want, ok)
+			if ok || tt.wantTarget != "" {
+				require.Equal(t, tt.wantTarget, target)
+			}
+		})
+	}
+	require.True(t, initializing(eventCanary()))
+	require.True(t, initializing(eventCanary(func(c *v1beta1.Canary) { c.Status.Phase = v1beta1.CanaryPhaseInitializing })))
+	require.False(t, initializing(eventCanary(func(c *v1beta1.Canary) { c.Status.Phase = v1beta1.CanaryPhaseInitialized })))
+}

@@ -57,7 +57,8 @@ type Options struct {
 	EnableConfigTracking bool
 	// MinAnalysisInterval is the shortest analysis interval (default Flagger's 10s).
 	MinAnalysisInterval time.Duration
-	// Workers is the number of analysis workers (default 2).
+	// Workers is the number of analysis workers; 0 sizes them by the number of canaries (2,
+	// plus one per 50 canaries, at most 32), growing as the fleet grows.
 	Workers int
 	// TickTimeout bounds one canary tick, webhooks and queries included (default 5m).
 	TickTimeout time.Duration
@@ -154,15 +155,11 @@ type LeaderElectionOptions struct {
 
 // Defaults of the settings a zero value leaves open.
 const (
-	defaultWorkers     = 2
 	defaultTickTimeout = 5 * time.Minute
 )
 
 // withDefaults returns the options with the zero values defaulted.
 func (o Options) withDefaults() Options {
-	if o.Workers <= 0 {
-		o.Workers = defaultWorkers
-	}
 	if o.TickTimeout <= 0 {
 		o.TickTimeout = defaultTickTimeout
 	}
@@ -181,6 +178,9 @@ func (o Options) withDefaults() Options {
 // Validate checks what New cannot do without.
 func (o Options) Validate() error {
 	var errs []error
+	if o.Workers < 0 {
+		errs = append(errs, errors.New("the number of analysis workers must not be negative (0 sizes them by the fleet)"))
+	}
 	if o.MaxConcurrentAnalyses < 0 || o.MaxConcurrentAnalysesPerNamespace < 0 {
 		errs = append(errs, errors.New("the concurrent analysis caps must not be negative (0 is no cap)"))
 	}

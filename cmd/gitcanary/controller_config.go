@@ -121,7 +121,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.includeLabelPrefix, "include-label-prefix", "", "comma-separated label prefixes copied to primary objects (* for all)")
 	fs.BoolVar(&c.enableConfigTracking, "enable-config-tracking", true, "track the ConfigMaps and Secrets of targets")
 	fs.DurationVar(&c.minAnalysisInterval, "min-analysis-interval", v1beta1.MinAnalysisInterval, "shortest analysis interval (Flagger's is 10s; lower it only for tests and demos)")
-	fs.IntVar(&c.threadiness, "threadiness", 2, "analysis workers")
+	fs.IntVar(&c.threadiness, "threadiness", 0, "analysis workers; 0 sizes them by the fleet: 2, plus one per 50 canaries, at most 32")
 	fs.DurationVar(&c.tickTimeout, "tick-timeout", 5*time.Minute, "longest one canary tick may take, webhooks and metric queries included")
 	fs.StringVar(&c.namespace, "namespace", "", "only run canaries of this namespace (default: all)")
 	fs.StringVar(&c.shard, "shard", "", "only run the Canaries of one shard: a key (shard1: the label sharding.fluxcd.io/key=shard1) or a label selector (!sharding.fluxcd.io/key: the Canaries of no shard); the shard's replicas elect their own leader")
@@ -218,8 +218,8 @@ func (c *controllerConfig) validate() error {
 	if c.maxAnalyses < 0 || c.maxAnalysesPerNS < 0 {
 		errs = append(errs, errors.New("-max-concurrent-analyses and -max-concurrent-analyses-per-namespace must not be negative (0 is no cap)"))
 	}
-	if c.threadiness < 1 {
-		errs = append(errs, errors.New("-threadiness must be at least 1"))
+	if c.threadiness < 0 {
+		errs = append(errs, errors.New("-threadiness must not be negative (0 sizes the workers by the fleet)"))
 	}
 	if c.syncConcurrency < 1 {
 		errs = append(errs, errors.New("-sync-concurrency must be at least 1"))

@@ -82,7 +82,7 @@ func TestControllerConfigErrors(t *testing.T) {
 		{name: "bad shard", args: []string{"-repo-url", "x", "-shard", "key in (a"}, want: "-shard"},
 		{name: "negative cap", args: []string{"-repo-url", "x", "-max-concurrent-analyses", "-1"}, want: "-max-concurrent-analyses"},
 		{name: "negative namespace cap", args: []string{"-repo-url", "x", "-max-concurrent-analyses-per-namespace", "-2"}, want: "must not be negative"},
-		{name: "no workers", args: []string{"-repo-url", "x", "-threadiness", "0"}, want: "-threadiness"},
+		{name: "negative workers", args: []string{"-repo-url", "x", "-threadiness", "-1"}, want: "-threadiness"},
 		{name: "bad log level", args: []string{"-repo-url", "x", "-log-level", "loud"}, want: "-log-level"},
 		{name: "no sync concurrency", args: []string{"-repo-url", "x", "-sync-concurrency", "0"}, want: "-sync-concurrency must be at least 1"},
 		{name: "negative reconcile interval", args: []string{"-repo-url", "x", "-reconcile-interval", "-1m"}, want: "-reconcile-interval must not be negative"},

@@ -63,7 +63,7 @@ test: unit e2e ## All tests: unit, component, then e2e on the local environment
 # Fuzz targets as package:name. Their seed corpora are in <package>/testdata/fuzz/<name>; a
 # crasher is written there too and then runs with the unit tests.
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./render:FuzzBuild ./engine/metrics:FuzzRender ./engine:FuzzDecide
+FUZZ_TARGETS := ./render:FuzzBuild ./render:FuzzLintQuery ./engine/metrics:FuzzRender ./engine:FuzzDecide
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (default 30s)

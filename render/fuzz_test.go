@@ -20,6 +20,8 @@ func FuzzBuild(f *testing.F) {
 	f.Add(kustomization+"transformers: [extra.yaml]\n", "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: p}\npath: https://example.com/p.yaml\n")
 	f.Add(kustomization+"  - github.com/example/repo\n", "")
 	f.Add("resources: [extra.yaml]\n", "a: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\nc: [*b, *b, *b, *b]\n")
+	f.Add(kustomization+"  - extra.yaml\n", "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata: {name: m}\n"+
+		"spec:\n  provider: {type: prometheus, address: http://prometheus:9090}\n  query: rate(m{a=\"{{ target }}\"}[{{ interval }}]) / rate(m[1m])\n")
 	w := newWitness(f)
 	limits := Limits{FileBytes: 64 << 10, ReadBytes: 1 << 20, YAMLNodes: 20_000, RenderedBytes: 1 << 20}
 	f.Fuzz(func(t *testing.T, kust, manifest string) {
@@ -42,5 +44,19 @@ func FuzzBuild(f *testing.F) {
 		if err != nil && strings.Contains(err.Error(), root) {
 			t.Fatalf("error names a host path: %v", err)
 		}
+	})
+}
+
+// FuzzLintQuery reads an arbitrary query template for the lints (lint_query.go): whatever the
+// query, reading and linting it must not panic. The reader hands Prometheus's parser only
+// queries within its bounds, and walks the tree the parser returns.
+func FuzzLintQuery(f *testing.F) {
+	f.Add(seedErrorRate)
+	f.Add(`histogram_quantile({{ variables.q }}, sum(rate(m_ms_bucket{a="{{ target }}"}[{{ interval }}] offset 1m)) by (le))`)
+	f.Add(`sum by (a) (rate({__name__="m"}[1m:10s] @ start())) / on(a) group_left(b) -m ^ 2 or vector(1) # c`)
+	f.Fuzz(func(t *testing.T, query string) {
+		parsed := parseQuery(query)
+		lintRatio(parsed)
+		millisecondMetric(parsed)
 	})
 }

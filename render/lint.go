@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/prometheus/prometheus/promql/parser"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -21,15 +22,17 @@ import (
 //     *_milliseconds histograms, the built-in request-duration): the tutorial's max 0.5 means
 //     half a millisecond, not half a second.
 //
-// Queries the lints cannot read, and templates that are not in the overlay, are not checked.
+// Queries Prometheus's parser rejects (lint_query.go), and templates that are not in the overlay,
+// are not checked. Each template's query is parsed once, however many metrics refer to it.
 func (b *Bundle) lint() {
-	templates := map[string]*v1beta1.MetricTemplate{}
+	templates := map[string]parsedTemplate{}
 	for _, t := range b.MetricTemplates {
-		templates[t.Namespace+"/"+t.Name] = t
+		query := parseQuery(t.Spec.Query)
+		templates[t.Namespace+"/"+t.Name] = parsedTemplate{t, query}
 		if t.Spec.Provider.Type != v1beta1.PrometheusProvider {
 			continue
 		}
-		if msg := lintRatio(parsePromQL(t.Spec.Query)); msg != "" {
+		if msg := lintRatio(query); msg != "" {
 			b.Warnings = append(b.Warnings, fmt.Sprintf("%s %s/%s: spec.query: %s", v1beta1.MetricTemplateKind, t.Namespace, t.Name, msg))
 		}
 	}
@@ -47,20 +50,32 @@ func (b *Bundle) lint() {
 	}
 }
 
+// parsedTemplate is a MetricTemplate and its parsed query (nil when unread).
+type parsedTemplate struct {
+	template *v1beta1.MetricTemplate
+	query    parser.Expr
+}
+
 // lintRatio explains a division of two unaggregated selections of the same metric that filter
-// different labels, or returns "".
-func lintRatio(ast *pqNode) string {
+// different labels, or returns "". A division that says how to match (on, ignoring with labels,
+// group_left/group_right) is not checked.
+func lintRatio(query parser.Expr) string {
 	var msg string
-	walk(ast, func(n *pqNode) {
-		if msg != "" || n.kind != pqBinary || n.name != "/" || n.matching {
+	inspect(query, func(n parser.Node) {
+		div, ok := n.(*parser.BinaryExpr)
+		if msg != "" || !ok || div.Op != parser.DIV {
 			return
 		}
-		for _, l := range unaggregatedSelectors(n.args[0]) {
-			for _, r := range unaggregatedSelectors(n.args[1]) {
-				if l.name == "" || l.name != r.name || l.matchers == r.matchers {
+		if m := div.VectorMatching; m != nil && (m.On || len(m.MatchingLabels) > 0 || m.Card != parser.CardOneToOne) {
+			return
+		}
+		for _, l := range unaggregatedSelectors(div.LHS) {
+			for _, r := range unaggregatedSelectors(div.RHS) {
+				name := metricName(l)
+				if name == "" || name != metricName(r) || slices.Equal(labelMatchers(l), labelMatchers(r)) {
 					continue
 				}
-				msg = ratioMessage(l, r)
+				msg = ratioMessage(name, l, r)
 				return
 			}
 		}
@@ -68,15 +83,15 @@ func lintRatio(ast *pqNode) string {
 	return msg
 }
 
-func ratioMessage(l, r *pqNode) string {
-	only := symmetricDifference(matcherLabels(l.matchers), matcherLabels(r.matchers))
+func ratioMessage(name string, l, r *parser.VectorSelector) string {
+	only := symmetricDifference(matcherLabels(l), matcherLabels(r))
 	per := ""
 	if len(only) > 0 {
 		per = " (one per " + strings.Join(only, ", ") + ")"
 	}
 	return fmt.Sprintf("it divides %[1]s by %[1]s without aggregating either side: Prometheus pairs the series one by one%[2]s, "+
 		"so each series is divided by itself and the ratio is 1 whatever the canary answers; the series only one side selects drop out "+
-		"and the check cannot see failing requests. Aggregate both sides: sum(rate(%[1]s{…}[…])) / sum(rate(%[1]s{…}[…]))", l.name, per)
+		"and the check cannot see failing requests. Aggregate both sides: sum(rate(%[1]s{…}[…])) / sum(rate(%[1]s{…}[…]))", name, per)
 }
 
 // symmetricDifference returns the names in exactly one of a and b, sorted.
@@ -98,7 +113,7 @@ func symmetricDifference(a, b []string) []string {
 
 // lintMilliseconds explains a threshold below 1 on a metric measured in milliseconds, or
 // returns "".
-func lintMilliseconds(c *v1beta1.Canary, m *v1beta1.CanaryMetric, templates map[string]*v1beta1.MetricTemplate, path *field.Path) string {
+func lintMilliseconds(c *v1beta1.Canary, m *v1beta1.CanaryMetric, templates map[string]parsedTemplate, path *field.Path) string {
 	tr := m.ThresholdRange
 	if tr == nil {
 		return ""
@@ -106,17 +121,17 @@ func lintMilliseconds(c *v1beta1.Canary, m *v1beta1.CanaryMetric, templates map[
 	var source string
 	switch {
 	case m.TemplateRef != nil:
-		t := templates[c.TemplateNamespace(m.TemplateRef)+"/"+m.TemplateRef.Name]
-		if t == nil {
+		t, ok := templates[c.TemplateNamespace(m.TemplateRef)+"/"+m.TemplateRef.Name]
+		if !ok {
 			return ""
 		}
-		metric := millisecondMetric(parsePromQL(t.Spec.Query))
+		metric := millisecondMetric(t.query)
 		if metric == "" {
 			return ""
 		}
-		source = fmt.Sprintf("%s %s/%s reads %s, which is in milliseconds", v1beta1.MetricTemplateKind, t.Namespace, t.Name, metric)
+		source = fmt.Sprintf("%s %s/%s reads %s, which is in milliseconds", v1beta1.MetricTemplateKind, t.template.Namespace, t.template.Name, metric)
 	case m.Query != "":
-		metric := millisecondMetric(parsePromQL(m.Query))
+		metric := millisecondMetric(parseQuery(m.Query))
 		if metric == "" {
 			return ""
 		}
@@ -144,15 +159,17 @@ func lintMilliseconds(c *v1beta1.Canary, m *v1beta1.CanaryMetric, templates map[
 
 // millisecondMetric returns the first metric of the query that is measured in milliseconds:
 // Envoy's upstream_rq_time histograms, or a name with a _milliseconds or _ms unit.
-func millisecondMetric(ast *pqNode) string {
+func millisecondMetric(query parser.Expr) string {
 	var found string
-	walk(ast, func(n *pqNode) {
-		if found != "" || n.kind != pqSelector {
+	inspect(query, func(n parser.Node) {
+		s, ok := n.(*parser.VectorSelector)
+		if found != "" || !ok {
 			return
 		}
-		name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(n.name, "_bucket"), "_sum"), "_count")
+		metric := metricName(s)
+		name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(metric, "_bucket"), "_sum"), "_count")
 		if strings.HasSuffix(name, "_rq_time") || strings.HasSuffix(name, "_milliseconds") || strings.HasSuffix(name, "_ms") {
-			found = n.name
+			found = metric
 		}
 	})
 	return found

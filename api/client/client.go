@@ -172,7 +172,7 @@ func (r *Resource[T, L]) ListWatchSelected(selector string) *cache.ListWatch {
 // StoreGet reads an object of type T from a shared informer's store, keyed
 // "<namespace>/<name>" (cache.MetaNamespaceKeyFunc). A missing object is a NotFound error for
 // resource, as the API server would answer.
-func StoreGet[T Object](s cache.Store, resource, namespace, name string) (T, error) {
+func StoreGet[T Object](s cache.KeyGetter, resource, namespace, name string) (T, error) {
 	var zero T
 	obj, ok, err := s.GetByKey(namespace + "/" + name)
 	if err != nil {

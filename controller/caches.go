@@ -8,7 +8,9 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/router"
 )
 
 const (
@@ -19,8 +21,12 @@ const (
 	targetIndex = "target"
 )
 
-// caches are the shared informers: every adapter reads through their listers, and their events
-// wake the analysis.
+// caches are the shared informers: every adapter reads through their listers (an idle tick
+// makes no request), and their events wake the analysis. Every informer drops managedFields and
+// kubectl's last-applied annotation before caching (client.TrimForCache). The Kubernetes
+// informers run for the kinds whose listers the adapters asked for (Deployments, HPAs,
+// Services, ConfigMaps, Secrets); the TrafficSplit informers for the default provider's
+// version, and for another version when a canary first asks for it.
 type caches struct {
 	kube           informers.SharedInformerFactory
 	canaries       cache.SharedIndexInformer
@@ -28,18 +34,33 @@ type caches struct {
 	alertProviders cache.SharedIndexInformer
 	// gateways are the HTTPRoute informers (set by New after discovery; nil in tests).
 	gateways *gatewayRoutes
+	splits   *router.SplitInformers
+	// splitVersion is the TrafficSplit version of the default provider ("" when it is not SMI).
+	splitVersion string
 }
 
-func newCaches(cl *clients, opts Options) *caches {
+func newCaches(cl *clients, opts Options) (*caches, error) {
 	ns := opts.Namespace
 	sh, _ := parseShard(opts.Shard) // validated by New
-	return &caches{
-		kube: informers.NewSharedInformerFactoryWithOptions(cl.kube, informerResync, informers.WithNamespace(ns)),
+	c := &caches{
+		kube: informers.NewSharedInformerFactoryWithOptions(cl.kube, informerResync, informers.WithNamespace(ns),
+			informers.WithTransform(client.TrimForCache)),
 		// A shard's replicas see only its Canaries.
 		canaries:       cache.NewSharedIndexInformer(cl.flagger.Canaries(ns).ListWatchSelected(sh.String()), &v1beta1.Canary{}, informerResync, cache.Indexers{targetIndex: indexByTarget}),
 		templates:      cache.NewSharedIndexInformer(cl.flagger.MetricTemplates(ns).ListWatch(), &v1beta1.MetricTemplate{}, informerResync, cache.Indexers{}),
 		alertProviders: cache.NewSharedIndexInformer(cl.flagger.AlertProviders(ns).ListWatch(), &v1beta1.AlertProvider{}, informerResync, cache.Indexers{}),
+		splits: router.NewSplitInformers(cl.dyn, router.SplitInformersOptions{Namespace: ns, Resync: informerResync,
+			Transform: client.TrimForCache}),
 	}
+	for _, inf := range []cache.SharedIndexInformer{c.canaries, c.templates, c.alertProviders} {
+		if err := inf.SetTransform(client.TrimForCache); err != nil {
+			return nil, fmt.Errorf("informer transform: %w", err)
+		}
+	}
+	if p, err := v1beta1.ParseProvider(opts.MeshProvider); err == nil {
+		c.splitVersion = p.SMIVersion
+	}
+	return c, nil
 }
 
 // start registers the analysis's event handlers and starts every informer.
@@ -61,8 +82,16 @@ func (c *caches) start(ctx context.Context, h eventHandlers) {
 	}
 }
 
-// wait waits for every informer's first list.
+// wait waits for every informer's first list, the default TrafficSplit version's included (when
+// the API server serves it).
 func (c *caches) wait(ctx context.Context) error {
+	var versions []string
+	if c.splitVersion != "" {
+		versions = append(versions, c.splitVersion)
+	}
+	if err := c.splits.Start(ctx, versions...); err != nil {
+		return fmt.Errorf("wait for the TrafficSplit cache: %w", err)
+	}
 	if !cache.WaitForCacheSync(ctx.Done(), c.canaries.HasSynced, c.templates.HasSynced, c.alertProviders.HasSynced) {
 		return fmt.Errorf("wait for the Canary, MetricTemplate and AlertProvider caches: %w", ctx.Err())
 	}

@@ -23,6 +23,10 @@ type clients struct {
 	flagger *client.Client
 	// gateway writes Gateway API HTTPRoutes (read through informers when the cluster serves them).
 	gateway gwclient.Interface
+	// syncKube and syncDyn are the sync loop's: their User-Agent ends in " (sync)", so the API
+	// server's audit log and a proxy can tell the applies from the analysis.
+	syncKube kubernetes.Interface
+	syncDyn  dynamic.Interface
 	// events records Kubernetes Events; stopEvents flushes and stops its broadcaster.
 	events     record.EventRecorder
 	stopEvents func()
@@ -48,9 +52,27 @@ func newClients(restCfg *rest.Config, opts Options) (*clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build Gateway API client: %w", err)
 	}
+	syncCfg := rest.CopyConfig(restCfg)
+	syncCfg.UserAgent = userAgent(restCfg) + " (sync)"
+	syncKube, err := kubernetes.NewForConfig(syncCfg)
+	if err != nil {
+		return nil, fmt.Errorf("build the sync loop's Kubernetes client: %w", err)
+	}
+	syncDyn, err := dynamic.NewForConfig(syncCfg)
+	if err != nil {
+		return nil, fmt.Errorf("build the sync loop's dynamic client: %w", err)
+	}
 	events, stop := status.NewEventRecorder(kube, opts.Notifications.EventSourceComponent)
-	return &clients{kube: kube, dyn: dyn, flagger: flagger, gateway: gateway, events: events, stopEvents: stop,
-		namespace: opts.ControllerNamespace}, nil
+	return &clients{kube: kube, dyn: dyn, flagger: flagger, gateway: gateway, syncKube: syncKube, syncDyn: syncDyn,
+		events: events, stopEvents: stop, namespace: opts.ControllerNamespace}, nil
+}
+
+// userAgent is the User-Agent of restCfg's clients.
+func userAgent(restCfg *rest.Config) string {
+	if restCfg.UserAgent != "" {
+		return restCfg.UserAgent
+	}
+	return rest.DefaultKubernetesUserAgent()
 }
 
 // secretData reads a Secret named "name" (in the controller's namespace) or "namespace/name".

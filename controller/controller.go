@@ -50,6 +50,9 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := registerClientGoMetrics(registry); err != nil {
+		return nil, err
+	}
 	telemetry, err := status.NewTelemetry(registry, status.TelemetryOptions{Version: opts.Version, MeshProvider: opts.MeshProvider})
 	if err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
@@ -75,7 +78,10 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 	if err != nil {
 		return nil, err
 	}
-	caches := newCaches(cl, opts)
+	caches, err := newCaches(cl, opts)
+	if err != nil {
+		return nil, err
+	}
 	if caches.gateways, err = newGatewayRoutes(cl.gateway, cl.kube.Discovery(), opts, log); err != nil {
 		return nil, err
 	}
@@ -89,7 +95,7 @@ func New(ctx context.Context, opts Options, restCfg *rest.Config, log logr.Logge
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
 	}
-	an, err := newAnalysis(cl, caches, telemetry, led, sy, adm, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
+	an, err := newAnalysis(cl, caches, registry, telemetry, led, sy, adm, opts, log, func(rec func() engine.Recorder) (webhook.Gates, error) {
 		return gatekeeper(gates, led, sy.loop, rec)
 	}, gl.observe)
 	if err != nil {

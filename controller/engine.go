@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/gitcanary/gitcanary/engine"
@@ -17,22 +18,33 @@ import (
 )
 
 // newAnalysis wires the engine's adapters into a reconciler and returns the analysis loop.
+// Every adapter reads through the listers of c; asking for a lister here is what makes its
+// informer run.
 // Each tick's transition reaches the ledger through the Telemetry port. gates builds the
 // answerer of the Git gates, given the recorder its events go through; after (nil: nobody) is
 // handed each transition after the ledger. adm is the analysis queue (nil without caps).
-func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledger.Ledger, sy *syncer, adm *admission,
+func newAnalysis(cl *clients, c *caches, reg prometheus.Registerer, telemetry *status.Telemetry, led *ledger.Ledger, sy *syncer, adm *admission,
 	opts Options, log logr.Logger, gates func(rec func() engine.Recorder) (webhook.Gates, error),
 	after func(ledger.Transition)) (*analysis, error) {
-	secrets := metrics.SecretsFromClientset(cl.kube)
-	deployments := workload.New(cl.kube, workload.Options{
+	kube := c.kube
+	secrets := metrics.SecretsFromLister(kube.Core().V1().Secrets().Lister())
+	deployments, err := workload.New(cl.kube, workload.Listers{
+		Deployments: kube.Apps().V1().Deployments().Lister(),
+		HPAs:        kube.Autoscaling().V2().HorizontalPodAutoscalers().Lister(),
+		ConfigMaps:  kube.Core().V1().ConfigMaps().Lister(),
+		Secrets:     kube.Core().V1().Secrets().Lister(),
+	}, workload.Options{
 		SelectorLabels:        opts.SelectorLabels,
 		IncludeLabelPrefix:    opts.IncludeLabelPrefix,
 		DisableConfigTracking: !opts.EnableConfigTracking,
 		Logger:                log.WithName("workload"),
 	})
-	routes := router.New(router.NewServices(cl.kube, deployments, router.ServicesOptions{Logger: log.WithName("router")}),
-		cl.dyn, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router"),
-			HTTPRoutes: c.gateways.routesByVersion()})
+	if err != nil {
+		return nil, err
+	}
+	services := router.NewServices(cl.kube, kube.Core().V1().Services().Lister(), deployments, router.ServicesOptions{Logger: log.WithName("router")})
+	routes := router.New(services, cl.dyn, c.splits, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router"),
+		HTTPRoutes: c.gateways.routesByVersion()})
 	n := opts.Notifications
 	// The gates' events go through the recorder, which needs the hooks, which need the gates.
 	var events *status.Events
@@ -66,7 +78,7 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledge
 		Hooks:     hooks,
 		Notifier:  notifier,
 		Recorder:  events,
-		Canaries:  status.NewStore(cl.flagger),
+		Canaries:  status.NewStore(cl.flagger, c.canaries.GetStore()),
 		Telemetry: tickSink{telemetry: telemetry, ledger: led, after: after, log: log.WithName("ledger")},
 	}
 	if adm != nil {
@@ -76,8 +88,12 @@ func newAnalysis(cl *clients, c *caches, telemetry *status.Telemetry, led *ledge
 	if err != nil {
 		return nil, fmt.Errorf("build reconciler: %w", err)
 	}
+	queueMetrics, err := newQueueMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	queue := workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-		workqueue.TypedRateLimitingQueueConfig[string]{Name: "canaries"})
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: "canaries", MetricsProvider: queueMetrics})
 	return &analysis{queue: queue, reconciler: reconciler, telemetry: telemetry, tickTimeout: opts.TickTimeout,
 		log: log.WithName("analysis"), admission: adm}, nil
 }

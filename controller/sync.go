@@ -38,9 +38,9 @@ func newSyncer(cl *clients, remote gitsource.Remote, reg prometheus.Registerer, 
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", gitsource.RedactURL(opts.RepoURL), err)
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cl.kube.Discovery()))
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cl.syncKube.Discovery()))
 	sh, _ := parseShard(opts.Shard) // validated by New
-	applier := apply.New(cl.dyn, cl.kube, mapper, apply.Options{FieldManager: "gitcanary", Namespace: opts.ControllerNamespace,
+	applier := apply.New(cl.syncDyn, cl.syncKube, mapper, apply.Options{FieldManager: "gitcanary", Namespace: opts.ControllerNamespace,
 		Shard: sh.name, TargetRevision: targetRevision, Logger: log.WithName("apply")})
 	metrics, err := gitsync.NewMetrics(reg)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/gitcanary/gitcanary/api/client"
@@ -58,7 +59,7 @@ func TestE2EEngineDrivesDeployments(t *testing.T) {
 	world.Canaries.Put(created)
 	world.Metrics.Set("error-rate", 0.1)
 	world.Metrics.Set("latency", 0.2)
-	deployments := workload.New(kube, workload.Options{})
+	deployments := cachedDeployments(t, kube, ns)
 	ports := world.Ports()
 	ports.Workloads, ports.Scaler = deployments, deployments
 	r, err := engine.NewReconciler(ports, engine.Options{MinInterval: time.Second})
@@ -100,6 +101,27 @@ func TestE2EEngineDrivesDeployments(t *testing.T) {
 		"Rolling back " + key + " failed checks threshold reached 5",
 		"Canary failed! Scaling down " + key,
 	})
+}
+
+// cachedDeployments returns the Deployment adapter over shared informers of ns, started and
+// synced, as the controller runs it.
+func cachedDeployments(t *testing.T, kube kubernetes.Interface, ns string) *workload.Deployments {
+	t.Helper()
+	factory := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(ns))
+	d, err := workload.New(kube, workload.Listers{
+		Deployments: factory.Apps().V1().Deployments().Lister(),
+		HPAs:        factory.Autoscaling().V2().HorizontalPodAutoscalers().Lister(),
+		ConfigMaps:  factory.Core().V1().ConfigMaps().Lister(),
+		Secrets:     factory.Core().V1().Secrets().Lister(),
+	}, workload.Options{})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); factory.Shutdown() })
+	factory.Start(ctx.Done())
+	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		require.True(t, ok, "cache of %v synced", typ)
+	}
+	return d
 }
 
 // tickUntil reconciles the canary every 200ms until its stored phase is want.

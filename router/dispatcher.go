@@ -29,6 +29,7 @@ type Options struct {
 type Dispatcher struct {
 	services *Services
 	dyn      dynamic.Interface
+	splits   Splits
 	provider string
 	log      logr.Logger
 	gateways map[string]*GatewayAPI
@@ -36,8 +37,9 @@ type Dispatcher struct {
 
 var _ engine.Router = (*Dispatcher)(nil)
 
-// New returns the router joining services and the TrafficSplits written through dyn.
-func New(services *Services, dyn dynamic.Interface, opts Options) *Dispatcher {
+// New returns the router joining services and the TrafficSplits read through splits and
+// written through dyn (and the HTTPRoutes of opts).
+func New(services *Services, dyn dynamic.Interface, splits Splits, opts Options) *Dispatcher {
 	p := opts.DefaultProvider
 	if p == "" {
 		p = v1beta1.DefaultProvider
@@ -46,7 +48,7 @@ func New(services *Services, dyn dynamic.Interface, opts Options) *Dispatcher {
 	for v, routes := range opts.HTTPRoutes {
 		gateways[v] = NewGatewayAPI(routes, GatewayAPIOptions{Logger: opts.Logger})
 	}
-	return &Dispatcher{services: services, dyn: dyn, provider: p, log: opts.Logger, gateways: gateways}
+	return &Dispatcher{services: services, dyn: dyn, splits: splits, provider: p, log: opts.Logger, gateways: gateways}
 }
 
 // mesh is the part of a router that owns the routing object: SMI or GatewayAPI.
@@ -92,7 +94,7 @@ func (r *Dispatcher) router(c *v1beta1.Canary) (mesh, error) {
 		}
 		return g, nil
 	}
-	s, err := NewSMI(r.dyn, p, SMIOptions{Logger: r.log})
+	s, err := NewSMI(r.dyn, r.splits, p, SMIOptions{Logger: r.log})
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +113,7 @@ func (r *Dispatcher) Mesh(c *v1beta1.Canary) (*SMI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("canary %s: %w", c.EventName(), err)
 	}
-	return NewSMI(r.dyn, p, SMIOptions{Logger: r.log})
+	return NewSMI(r.dyn, r.splits, p, SMIOptions{Logger: r.log})
 }
 
 // Reconcile creates or updates the Services, then the TrafficSplit. An unknown provider fails

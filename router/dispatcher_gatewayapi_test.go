@@ -3,14 +3,11 @@ package router
 import (
 	"testing"
 
-	"github.com/go-logr/logr/testr"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/engine"
-	"github.com/gitcanary/gitcanary/engine/workload"
 )
 
 // TestDispatcherGatewayAPI checks that a Gateway API canary is routed by the HTTPRoute of its
@@ -20,9 +17,9 @@ func TestDispatcherGatewayAPI(t *testing.T) {
 	for _, version := range gatewayVersions {
 		t.Run(version, func(t *testing.T) {
 			gw := newGWFixture(t, version)
-			kube := fake.NewClientset(newTarget())
-			services := NewServices(kube, workload.New(kube, workload.Options{}), ServicesOptions{Logger: testr.New(t)})
-			d := New(services, newSplitClient(), Options{HTTPRoutes: map[string]HTTPRoutes{version: gw.routes}})
+			f := newFixture(t, newTarget())
+			kube := f.kube
+			d := New(f.services, f.dyn, f.splits, Options{HTTPRoutes: map[string]HTTPRoutes{version: gw.routes}})
 			c := gatewayCanary(version)
 			ctx := t.Context()
 

@@ -35,7 +35,7 @@ func TestCompositeProvider(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := New(nil, newSplitClient(), Options{DefaultProvider: tt.def})
+			r := New(nil, newSplitClient(), nil, Options{DefaultProvider: tt.def})
 			mesh, err := r.Mesh(newCanary(withProvider(tt.provider)))
 			if tt.wantErr != "" {
 				require.EqualError(t, err, tt.wantErr)

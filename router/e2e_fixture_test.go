@@ -16,14 +16,53 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/e2e/env"
+	"github.com/gitcanary/gitcanary/engine/workload"
+	"github.com/gitcanary/gitcanary/router"
 )
 
 // applyCRDs installs the Canary CRD and gitcanary's TrafficSplit CRD (manifests/smi).
+// newRouter returns the Deployment adapter and the router over shared informers of ns (and the
+// TrafficSplit informer of version), started and synced, as the controller runs them.
+func newRouter(t *testing.T, kube kubernetes.Interface, dyn dynamic.Interface, ns, version string) (*workload.Deployments, *router.Dispatcher) {
+	t.Helper()
+	deployments, services := newServices(t, kube, ns)
+	splits := router.NewSplitInformers(dyn, router.SplitInformersOptions{Namespace: ns})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	require.NoError(t, splits.Start(ctx, version))
+	return deployments, router.New(services, dyn, splits, router.Options{})
+}
+
+// newServices returns the Deployment adapter and the Services router over shared informers of
+// ns, started and synced.
+func newServices(t *testing.T, kube kubernetes.Interface, ns string) (*workload.Deployments, *router.Services) {
+	t.Helper()
+	factory := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(ns))
+	deployments, err := workload.New(kube, workload.Listers{
+		Deployments: factory.Apps().V1().Deployments().Lister(),
+		HPAs:        factory.Autoscaling().V2().HorizontalPodAutoscalers().Lister(),
+		ConfigMaps:  factory.Core().V1().ConfigMaps().Lister(),
+		Secrets:     factory.Core().V1().Secrets().Lister(),
+	}, workload.Options{})
+	require.NoError(t, err)
+	services := router.NewServices(kube, factory.Core().V1().Services().Lister(), deployments, router.ServicesOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); factory.Shutdown() })
+	factory.Start(ctx.Done())
+	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		require.True(t, ok, "cache of %v synced", typ)
+	}
+	return deployments, services
+}
+
 func applyCRDs(t *testing.T, e *env.Env) {
 	t.Helper()
 	for _, path := range []string{"../manifests/crds/flagger.app_canaries.yaml", "../manifests/smi/trafficsplits.yaml"} {

@@ -18,7 +18,6 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/e2e/env"
 	"github.com/gitcanary/gitcanary/engine"
-	"github.com/gitcanary/gitcanary/engine/workload"
 	"github.com/gitcanary/gitcanary/router"
 )
 
@@ -46,8 +45,7 @@ func TestE2ERouter(t *testing.T) {
 			ns := e.Namespace(t)
 			kube := e.Client()
 			c := givenCanary(t, e, ns, tt.provider)
-			deployments := workload.New(kube, workload.Options{})
-			r := router.New(router.NewServices(kube, deployments, router.ServicesOptions{}), dyn, router.Options{})
+			deployments, r := newRouter(t, kube, dyn, ns, tt.version)
 			require.NoError(t, deployments.EnsurePrimary(ctx, c))
 			setImage(t, e, ns, "ghcr.io/stefanprodan/podinfo:6.0.1")
 			e.WaitFor(t, 2*time.Minute, "primary available", available(e, ns, "podinfo-primary"))
@@ -86,10 +84,20 @@ func TestE2ERouter(t *testing.T) {
 			require.NoError(t, unstructured.SetNestedField(split.Object, "elsewhere", "spec", "service"))
 			_, err = splits.Update(ctx, split, metav1.UpdateOptions{})
 			require.NoError(t, err)
-			require.NoError(t, r.Reconcile(ctx, c))
-			split, err = splits.Get(ctx, "podinfo", metav1.GetOptions{})
-			require.NoError(t, err)
-			require.Equal(t, "podinfo", split.Object["spec"].(map[string]any)["service"])
+			// (the informer delivers the drift within a tick or two, as it would to the controller)
+			e.WaitFor(t, time.Minute, "drift repaired", func(ctx context.Context) error {
+				if err := r.Reconcile(ctx, c); err != nil {
+					return err
+				}
+				split, err = splits.Get(ctx, "podinfo", metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
+				if svc := split.Object["spec"].(map[string]any)["service"]; svc != "podinfo" {
+					return fmt.Errorf("TrafficSplit service %v", svc)
+				}
+				return nil
+			})
 			requireWeights(t, tt.version, split, 100, 0)
 
 			// When the canary's Service port changes, then reconcile updates the Services.

@@ -20,7 +20,6 @@ import (
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/e2e/env"
 	"github.com/gitcanary/gitcanary/engine"
-	"github.com/gitcanary/gitcanary/engine/workload"
 	"github.com/gitcanary/gitcanary/router"
 )
 
@@ -57,8 +56,7 @@ func TestE2EGatewayAPIRouter(t *testing.T) {
 			c.Spec.Service.GatewayRefs = []v1beta1.GatewayRef{{Name: "envoy"}}
 			c.Spec.Analysis.Mirror = true
 			withFilters(t, c)
-			deployments := workload.New(kube, workload.Options{})
-			services := router.NewServices(kube, deployments, router.ServicesOptions{})
+			deployments, services := newServices(t, kube, ns)
 			g := router.NewGatewayAPI(stores[version], router.GatewayAPIOptions{})
 			require.NoError(t, deployments.EnsurePrimary(ctx, c))
 			setImage(t, e, ns, "ghcr.io/stefanprodan/podinfo:6.0.1")

@@ -7,10 +7,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/require"
-	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
-	"github.com/gitcanary/gitcanary/engine/workload"
 )
 
 // logLines records the messages and the canary key of what a logr.Logger receives.
@@ -29,9 +27,9 @@ func (l *logLines) logger() logr.Logger {
 
 func TestLogLines(t *testing.T) {
 	var logs logLines
-	kube := fake.NewClientset(newTarget())
-	services := NewServices(kube, workload.New(kube, workload.Options{}), ServicesOptions{Logger: logs.logger()})
-	r := New(services, newSplitClient(), Options{Logger: logs.logger(), DefaultProvider: "smi:v1alpha2"})
+	f := newFixture(t, newTarget())
+	services := NewServices(f.kube, f.serviceLister, f.targets, ServicesOptions{Logger: logs.logger()})
+	r := New(services, f.dyn, f.splits, Options{Logger: logs.logger(), DefaultProvider: "smi:v1alpha2"})
 	c := newCanary()
 	require.NoError(t, r.Reconcile(t.Context(), c))
 	c.Spec.Service.Hosts = []string{"podinfo.example.com"}

@@ -9,11 +9,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
@@ -83,30 +83,31 @@ func sortPorts(ports []corev1.ServicePort) {
 // reconcile creates want, or updates the live Service: its ports (keeping node ports), selector
 // and traffic distribution always, its labels and annotations only when this canary controls it
 // (keeping the unmanagedMetadata keys). A Service someone else created is taken over without
-// touching its metadata.
+// touching its metadata. Nothing is written when the cached Service is as wanted.
 func (k *Services) reconcile(ctx context.Context, c *v1beta1.Canary, want *corev1.Service) error {
 	api := k.kube.CoreV1().Services(c.Namespace)
-	live, err := api.Get(ctx, want.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		want.OwnerReferences = []metav1.OwnerReference{controllerRef(c)}
-		if _, err := api.Create(ctx, want, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("service %s.%s create error: %w", want.Name, c.Namespace, err)
-		}
-		k.logFor(c).Info(fmt.Sprintf("Service %s.%s created", want.Name, c.Namespace))
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("service %s.%s get query error: %w", want.Name, c.Namespace, err)
-	}
-	updated, changed := merge(c, live, want)
-	if !changed {
-		return nil
-	}
-	if _, err := api.Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("service %s.%s update error: %w", want.Name, c.Namespace, err)
-	}
-	k.logFor(c).Info(fmt.Sprintf("Service %s.%s updated", want.Name, c.Namespace))
-	return nil
+	_, err := k.services.Write(ctx, c.Namespace, want.Name, client.Write[*corev1.Service]{
+		Create: func(ctx context.Context) (*corev1.Service, error) {
+			svc := want.DeepCopy()
+			svc.OwnerReferences = []metav1.OwnerReference{controllerRef(c)}
+			created, err := api.Create(ctx, svc, metav1.CreateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("service %s.%s create error: %w", want.Name, c.Namespace, err)
+			}
+			k.logFor(c).Info(fmt.Sprintf("Service %s.%s created", want.Name, c.Namespace))
+			return created, nil
+		},
+		Change: func(live *corev1.Service) (*corev1.Service, bool) { return merge(c, live, want) },
+		Update: func(ctx context.Context, svc *corev1.Service) (*corev1.Service, error) {
+			updated, err := api.Update(ctx, svc, metav1.UpdateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("service %s.%s update error: %w", want.Name, c.Namespace, err)
+			}
+			k.logFor(c).Info(fmt.Sprintf("Service %s.%s updated", want.Name, c.Namespace))
+			return updated, nil
+		},
+	})
+	return err
 }
 
 // merge returns the live Service brought in line with want, and whether anything changed.

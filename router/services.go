@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
@@ -27,23 +30,29 @@ type ServicesOptions struct {
 	Logger logr.Logger
 }
 
-// Services owns the apex, -primary and -canary ClusterIP Services of a canary.
+// Services owns the apex, -primary and -canary ClusterIP Services of a canary. It reads them
+// from the Service informer's cache and writes only what changed.
 type Services struct {
-	kube    kubernetes.Interface
-	targets Targets
-	log     logr.Logger
+	kube     kubernetes.Interface
+	services *client.Cached[*corev1.Service]
+	targets  Targets
+	log      logr.Logger
 }
 
 // kubectlLastApplied is the annotation kubectl apply keeps the applied object in.
 const kubectlLastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
-// NewServices returns the Service router; targets discovers the pods to select.
-func NewServices(kube kubernetes.Interface, targets Targets, opts ServicesOptions) *Services {
+// NewServices returns the Service router: it reads Services through lister, writes them
+// through kube, and asks targets which pods to select.
+func NewServices(kube kubernetes.Interface, lister corelisters.ServiceLister, targets Targets, opts ServicesOptions) *Services {
 	log := opts.Logger
 	if log.GetSink() == nil {
 		log = logr.Discard()
 	}
-	return &Services{kube: kube, targets: targets, log: log}
+	services := client.NewCached(corev1.Resource("services"), func(namespace, name string) (*corev1.Service, error) {
+		return lister.Services(namespace).Get(name)
+	})
+	return &Services{kube: kube, services: services, targets: targets, log: log}
 }
 
 // Reconcile creates or updates the <svc>-canary Service (selecting the target's pods), and the
@@ -77,7 +86,7 @@ func (k *Services) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
 // controls is left to garbage collection; a missing one needs nothing.
 func (k *Services) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 	apex, _, _ := c.ServiceNames()
-	svc, err := k.kube.CoreV1().Services(c.Namespace).Get(ctx, apex, metav1.GetOptions{})
+	svc, err := k.services.Get(c.Namespace, apex)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -92,19 +101,41 @@ func (k *Services) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 		if err := json.Unmarshal([]byte(applied), &stored); err != nil {
 			return fmt.Errorf("service %s.%s failed to unmarshal annotation %s: %w", apex, c.Namespace, kubectlLastApplied, err)
 		}
-		restored := svc.DeepCopy()
-		restored.Spec.Selector = stored.Spec.Selector
-		if _, err := k.kube.CoreV1().Services(c.Namespace).Update(ctx, restored, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("service %s.%s update error: %w", apex, c.Namespace, err)
-		}
-		k.logFor(c).Info(fmt.Sprintf("Service %s.%s selector restored", apex, c.Namespace))
-		return nil
+		return k.restoreSelector(ctx, c, apex, stored.Spec.Selector)
 	}
 	label, value, ports, err := k.targets.Selector(ctx, c)
 	if err != nil {
 		return err
 	}
 	return k.reconcile(ctx, c, desiredService(c, apex, label, value, nil, ports))
+}
+
+// restoreSelector gives the apex Service the selector kubectl applied.
+func (k *Services) restoreSelector(ctx context.Context, c *v1beta1.Canary, apex string, selector map[string]string) error {
+	wrote, err := k.services.Write(ctx, c.Namespace, apex, client.Write[*corev1.Service]{
+		Change: func(live *corev1.Service) (*corev1.Service, bool) {
+			if maps.Equal(live.Spec.Selector, selector) {
+				return nil, false
+			}
+			restored := live.DeepCopy()
+			restored.Spec.Selector = selector
+			return restored, true
+		},
+		Update: func(ctx context.Context, svc *corev1.Service) (*corev1.Service, error) {
+			updated, err := k.kube.CoreV1().Services(c.Namespace).Update(ctx, svc, metav1.UpdateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("service %s.%s update error: %w", apex, c.Namespace, err)
+			}
+			return updated, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if wrote {
+		k.logFor(c).Info(fmt.Sprintf("Service %s.%s selector restored", apex, c.Namespace))
+	}
+	return nil
 }
 
 func (k *Services) logFor(c *v1beta1.Canary) logr.Logger {

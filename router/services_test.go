@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
@@ -262,16 +261,16 @@ func TestKubernetesErrors(t *testing.T) {
 	})
 	t.Run("targets fail", func(t *testing.T) {
 		boom := errors.New("boom")
-		k := NewServices(fake.NewClientset(), stubTargets{err: boom}, ServicesOptions{})
+		f := newFixture(t)
+		k := NewServices(f.kube, f.serviceLister, stubTargets{err: boom}, ServicesOptions{})
 		require.ErrorIs(t, k.Reconcile(t.Context(), newCanary()), boom)
 	})
-	t.Run("get fails", func(t *testing.T) {
+	t.Run("create fails", func(t *testing.T) {
 		f := newFixture(t, newTarget())
-		f.kube.PrependReactor("get", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
+		f.kube.PrependReactor("create", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
 			return true, nil, apierrors.NewServiceUnavailable("down")
 		})
-		require.EqualError(t, f.services.Reconcile(t.Context(), newCanary()), "service podinfo-canary.test get query error: down")
-		require.EqualError(t, f.services.Finalize(t.Context(), newCanary()), "service podinfo.test get query error: down")
+		require.EqualError(t, f.services.Reconcile(t.Context(), newCanary()), "service podinfo-canary.test create error: down")
 	})
 	t.Run("update fails", func(t *testing.T) {
 		f := newFixture(t, newTarget(), userApex())

@@ -6,12 +6,13 @@ import (
 	"fmt"
 
 	"github.com/go-logr/logr"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/util/retry"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
@@ -21,17 +22,20 @@ type SMIOptions struct {
 	Logger logr.Logger
 }
 
-// SMI routes with the TrafficSplit <svc> of one split.smi-spec.io version (reference §6.2).
+// SMI routes with the TrafficSplit <svc> of one split.smi-spec.io version (reference §6.2). It
+// reads TrafficSplits from the informer of its version (Splits) and writes through the dynamic
+// client, only what changed.
 type SMI struct {
 	dyn     dynamic.Interface
+	splits  Splits
 	version string
 	mesh    string
 	log     logr.Logger
 }
 
-// NewSMI returns the router for the TrafficSplit version of a parsed provider. It fails for a
-// version it cannot write.
-func NewSMI(dyn dynamic.Interface, p v1beta1.Provider, opts SMIOptions) (*SMI, error) {
+// NewSMI returns the router for the TrafficSplit version of a parsed provider, reading through
+// splits and writing through dyn. It fails for a version it cannot write.
+func NewSMI(dyn dynamic.Interface, splits Splits, p v1beta1.Provider, opts SMIOptions) (*SMI, error) {
 	if _, ok := weightEncoders[p.SMIVersion]; !ok {
 		return nil, fmt.Errorf("provider %q: %w %q", p.Raw, ErrUnsupportedVersion, p.SMIVersion)
 	}
@@ -39,13 +43,13 @@ func NewSMI(dyn dynamic.Interface, p v1beta1.Provider, opts SMIOptions) (*SMI, e
 	if log.GetSink() == nil {
 		log = logr.Discard()
 	}
-	return &SMI{dyn: dyn, version: p.SMIVersion, mesh: p.Mesh, log: log}, nil
+	return &SMI{dyn: dyn, splits: splits, version: p.SMIVersion, mesh: p.Mesh, log: log}, nil
 }
 
 // Version returns the TrafficSplit API version the router writes.
 func (s *SMI) Version() string { return s.version }
 
-func (s *SMI) splits(namespace string) dynamic.ResourceInterface {
+func (s *SMI) resource(namespace string) dynamic.ResourceInterface {
 	return s.dyn.Resource(SplitResource(s.version)).Namespace(namespace)
 }
 
@@ -63,30 +67,37 @@ func (s *SMI) desired(c *v1beta1.Canary, primary, canary int) map[string]any {
 // of a live one whose service or backends drifted, which, as in Flagger, routes everything
 // back to the primary. Weights alone are never rewritten here.
 func (s *SMI) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
+	cached, err := s.splits.Cache(ctx, s.version)
+	if err != nil {
+		return err
+	}
 	name, _, _ := c.ServiceNames()
 	want := s.desired(c, v1beta1.TotalWeight, 0)
-	live, err := s.splits(c.Namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return s.create(ctx, c, name, want)
-	}
-	if err != nil {
-		return fmt.Errorf("TrafficSplit %s.%s get query error: %w", name, c.Namespace, err)
-	}
-	spec, _ := live.Object["spec"].(map[string]any)
-	if sameButWeights(spec, want) {
-		return nil
-	}
-	updated := live.DeepCopy()
-	updated.Object["spec"] = want
-	if _, err := s.splits(c.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("TrafficSplit %s.%s update error: %w", name, c.Namespace, err)
-	}
-	s.logFor(c).Info(fmt.Sprintf("TrafficSplit %s.%s updated", name, c.Namespace))
-	return nil
+	_, err = cached.Write(ctx, c.Namespace, name, client.Write[*unstructured.Unstructured]{
+		Create: func(ctx context.Context) (*unstructured.Unstructured, error) { return s.create(ctx, c, name, want) },
+		Change: func(live *unstructured.Unstructured) (*unstructured.Unstructured, bool) {
+			spec, _ := live.Object["spec"].(map[string]any)
+			if sameButWeights(spec, want) {
+				return nil, false
+			}
+			updated := live.DeepCopy()
+			updated.Object["spec"] = runtime.DeepCopyJSON(want)
+			return updated, true
+		},
+		Update: func(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+			updated, err := s.resource(c.Namespace).Update(ctx, u, metav1.UpdateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("TrafficSplit %s.%s update error: %w", name, c.Namespace, err)
+			}
+			s.logFor(c).Info(fmt.Sprintf("TrafficSplit %s.%s updated", name, c.Namespace))
+			return updated, nil
+		},
+	})
+	return err
 }
 
-func (s *SMI) create(ctx context.Context, c *v1beta1.Canary, name string, spec map[string]any) error {
-	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+func (s *SMI) create(ctx context.Context, c *v1beta1.Canary, name string, spec map[string]any) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": runtime.DeepCopyJSON(spec)}}
 	u.SetAPIVersion(SplitGroup + "/" + s.version)
 	u.SetKind(splitKind)
 	u.SetName(name)
@@ -95,11 +106,12 @@ func (s *SMI) create(ctx context.Context, c *v1beta1.Canary, name string, spec m
 	if a := s.annotations(c); len(a) > 0 {
 		u.SetAnnotations(a)
 	}
-	if _, err := s.splits(c.Namespace).Create(ctx, u, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("TrafficSplit %s.%s create error: %w", name, c.Namespace, err)
+	created, err := s.resource(c.Namespace).Create(ctx, u, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("TrafficSplit %s.%s create error: %w", name, c.Namespace, err)
 	}
 	s.logFor(c).Info(fmt.Sprintf("TrafficSplit %s.%s created", name, c.Namespace))
-	return nil
+	return created, nil
 }
 
 // annotations are Flagger's TrafficSplit annotations: only the Istio gateways, for the istio
@@ -116,34 +128,51 @@ func (s *SMI) annotations(c *v1beta1.Canary) map[string]string {
 	return map[string]string{istioGatewaysKey: string(b)}
 }
 
-// SetRoutes writes the backends [canary=canary%, primary=primary%] into the live TrafficSplit,
-// re-reading it when the update conflicts. The weights must be 0–100 and sum to 100.
+// SetRoutes writes the backends [canary=canary%, primary=primary%] into the TrafficSplit when
+// it routes otherwise, guarded by the cached resourceVersion and retried on conflicts. The
+// weights must be 0–100 and sum to 100.
 func (s *SMI) SetRoutes(ctx context.Context, c *v1beta1.Canary, primary, canary int) error {
 	name, _, _ := c.ServiceNames()
 	if primary < 0 || canary < 0 || primary+canary != v1beta1.TotalWeight {
 		return fmt.Errorf("set TrafficSplit %s.%s weights primary %d canary %d: %w", name, c.Namespace, primary, canary, ErrInvalidWeights)
 	}
+	cached, err := s.get(ctx, c, name)
+	if err != nil {
+		return err
+	}
 	backends := s.desired(c, primary, canary)["backends"]
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		live, err := s.splits(c.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return fmt.Errorf("TrafficSplit %s.%s get query error: %w", name, c.Namespace, err)
-		}
-		if err := unstructured.SetNestedField(live.Object, backends, "spec", "backends"); err != nil {
-			return fmt.Errorf("TrafficSplit %s.%s set backends: %w", name, c.Namespace, err)
-		}
-		if _, err := s.splits(c.Namespace).Update(ctx, live, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("TrafficSplit %s.%s update error: %w", name, c.Namespace, err)
-		}
-		return nil
+	_, err = cached.Write(ctx, c.Namespace, name, client.Write[*unstructured.Unstructured]{
+		Change: func(live *unstructured.Unstructured) (*unstructured.Unstructured, bool) {
+			cur, _, _ := unstructured.NestedFieldNoCopy(live.Object, "spec", "backends")
+			if equality.Semantic.DeepEqual(cur, backends) {
+				return nil, false
+			}
+			updated := live.DeepCopy()
+			if err := unstructured.SetNestedField(updated.Object, backends, "spec", "backends"); err != nil {
+				return nil, false // backends is JSON-compatible: never
+			}
+			return updated, true
+		},
+		Update: func(ctx context.Context, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+			updated, err := s.resource(c.Namespace).Update(ctx, u, metav1.UpdateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("TrafficSplit %s.%s update error: %w", name, c.Namespace, err)
+			}
+			return updated, nil
+		},
 	})
+	return err
 }
 
 // Routes reads the weights of the primary and canary backends back from the TrafficSplit. It
 // fails with ErrNoRoutes when both are 0.
 func (s *SMI) Routes(ctx context.Context, c *v1beta1.Canary) (primary, canary int, err error) {
 	name, primarySvc, canarySvc := c.ServiceNames()
-	live, err := s.splits(c.Namespace).Get(ctx, name, metav1.GetOptions{})
+	cached, err := s.get(ctx, c, name)
+	if err != nil {
+		return 0, 0, err
+	}
+	live, err := cached.Get(c.Namespace, name)
 	if err != nil {
 		return 0, 0, fmt.Errorf("TrafficSplit %s.%s get query error: %w", name, c.Namespace, err)
 	}
@@ -163,6 +192,19 @@ func (s *SMI) Routes(ctx context.Context, c *v1beta1.Canary) (primary, canary in
 		return 0, 0, &noRoutesError{split: name, namespace: c.Namespace, primary: primarySvc, canary: canarySvc}
 	}
 	return primary, canary, nil
+}
+
+// get returns the cache of the router's version once it holds the TrafficSplit name, with
+// Flagger's error wording otherwise.
+func (s *SMI) get(ctx context.Context, c *v1beta1.Canary, name string) (*client.Cached[*unstructured.Unstructured], error) {
+	cached, err := s.splits.Cache(ctx, s.version)
+	if err != nil {
+		return nil, fmt.Errorf("TrafficSplit %s.%s get query error: %w", name, c.Namespace, err)
+	}
+	if _, err := cached.Get(c.Namespace, name); err != nil {
+		return nil, fmt.Errorf("TrafficSplit %s.%s get query error: %w", name, c.Namespace, err)
+	}
+	return cached, nil
 }
 
 // Finalize does nothing: garbage collection deletes the TrafficSplit with the Canary.

@@ -34,7 +34,7 @@ func wantSpec(version, service string, primary, canary int) map[string]any {
 
 func newMesh(t *testing.T, f *fixture, version string) *SMI {
 	t.Helper()
-	s, err := NewSMI(f.dyn, v1beta1.Provider{Raw: "smi:" + version, SMIVersion: version, Mesh: "smi:" + version}, SMIOptions{})
+	s, err := NewSMI(f.dyn, f.splits, v1beta1.Provider{Raw: "smi:" + version, SMIVersion: version, Mesh: "smi:" + version}, SMIOptions{})
 	require.NoError(t, err)
 	return s
 }
@@ -155,7 +155,7 @@ func TestSMIIstioGateways(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			s, err := NewSMI(f.dyn, tt.provider, SMIOptions{})
+			s, err := NewSMI(f.dyn, f.splits, tt.provider, SMIOptions{})
 			require.NoError(t, err)
 			c := newCanary(func(c *v1beta1.Canary) { c.Spec.Service.Gateways = []string{"public-gateway", "mesh"} })
 			require.NoError(t, s.Reconcile(t.Context(), c))
@@ -229,7 +229,7 @@ func TestSMIErrors(t *testing.T) {
 }
 
 func TestNewSMIUnsupportedVersion(t *testing.T) {
-	_, err := NewSMI(newSplitClient(), v1beta1.Provider{Raw: "smi:v1alpha9", SMIVersion: "v1alpha9"}, SMIOptions{})
+	_, err := NewSMI(newSplitClient(), nil, v1beta1.Provider{Raw: "smi:v1alpha9", SMIVersion: "v1alpha9"}, SMIOptions{})
 	require.EqualError(t, err, `provider "smi:v1alpha9": unsupported TrafficSplit version "v1alpha9"`)
 	require.ErrorIs(t, err, ErrUnsupportedVersion)
 }

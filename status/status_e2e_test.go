@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
 )
 
 func TestMain(m *testing.M) { env.Main(m, env.Options{}) }
@@ -35,7 +36,11 @@ func TestStoreAgainstAPIServer(t *testing.T) {
 	require.NoError(t, err)
 	created, err := fc.Canaries(ns).Create(ctx, newCanary(func(c *v1beta1.Canary) { c.Namespace = ns; c.UID = "" }), metav1.CreateOptions{})
 	require.NoError(t, err)
-	store := NewStore(fc)
+	store := NewStore(fc, startInformer(t, fc, ns))
+	e.WaitFor(t, 30*time.Second, "the informer to see the Canary", func(ctx context.Context) error {
+		_, err := store.Get(ctx, ns, "podinfo")
+		return err
+	})
 
 	// When: a first status write, a concurrent metadata change, then a write from the stale copy.
 	status := progressing()
@@ -69,9 +74,13 @@ func TestStoreAgainstAPIServer(t *testing.T) {
 
 	// The finalizer holds a deletion until it is removed.
 	require.NoError(t, fc.Canaries(ns).Delete(ctx, "podinfo", metav1.DeleteOptions{}))
-	held, err := store.Get(ctx, ns, "podinfo")
-	require.NoError(t, err)
-	require.NotNil(t, held.DeletionTimestamp)
+	var held *v1beta1.Canary
+	e.WaitFor(t, 30*time.Second, "the informer to see the deletion", func(ctx context.Context) error {
+		if held, err = store.Get(ctx, ns, "podinfo"); err == nil && held.DeletionTimestamp == nil {
+			return fmt.Errorf("no deletion timestamp yet")
+		}
+		return err
+	})
 	require.NoError(t, store.SetFinalizer(ctx, held, false))
 	e.WaitFor(t, 30*time.Second, "Canary "+ns+"/podinfo deleted", func(ctx context.Context) error {
 		if _, err := store.Get(ctx, ns, "podinfo"); err == nil {
@@ -138,6 +147,17 @@ func TestEventsAgainstAPIServer(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, out, "Synced")
 	require.Contains(t, out, "Rolling back "+key+" failed checks threshold reached 5")
+}
+
+// startInformer runs a Canary informer of ns until the test ends and returns its synced store.
+func startInformer(t *testing.T, fc *client.Client, ns string) cache.Store {
+	t.Helper()
+	inf := cache.NewSharedIndexInformer(fc.Canaries(ns).ListWatch(), &v1beta1.Canary{}, 0, cache.Indexers{})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go inf.Run(ctx.Done())
+	require.True(t, cache.WaitForCacheSync(ctx.Done(), inf.HasSynced))
+	return inf.GetStore()
 }
 
 // applyFlaggerCRDs installs the flagger.app CRDs of manifests/crds.

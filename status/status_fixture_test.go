@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
@@ -17,6 +18,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 )
 
@@ -33,6 +35,53 @@ type fakeAPI struct {
 	conflicts int
 	// fail makes every request answer this status.
 	fail int
+	// reads counts the GETs; frozen, when set, is what GetByKey serves: an informer's cache
+	// that lags behind.
+	reads  int
+	frozen map[string]*v1beta1.Canary
+	// thawOnConflict makes the cache catch up when a write conflicts, as the informer does
+	// while the writer backs off.
+	thawOnConflict bool
+}
+
+// fastRetries shortens client.CacheBackoff for a test whose writes keep conflicting.
+func fastRetries(t *testing.T) {
+	saved := client.CacheBackoff
+	client.CacheBackoff = wait.Backoff{Steps: 3, Duration: time.Millisecond, Factor: 1}
+	t.Cleanup(func() { client.CacheBackoff = saved })
+}
+
+// GetByKey makes the fake API its own informer's store: it serves the stored Canaries at once,
+// or after freeze what they were then.
+func (f *fakeAPI) GetByKey(key string) (any, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	objs := f.objs
+	if f.frozen != nil {
+		objs = f.frozen
+	}
+	c, ok := objs[key]
+	if !ok {
+		return nil, false, nil
+	}
+	return c.DeepCopy(), true, nil
+}
+
+// freeze makes GetByKey serve the Canaries as they are now, as an informer that lags.
+func (f *fakeAPI) freeze() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.frozen = map[string]*v1beta1.Canary{}
+	for k, c := range f.objs {
+		f.frozen[k] = c.DeepCopy()
+	}
+}
+
+// thaw makes GetByKey catch up.
+func (f *fakeAPI) thaw() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.frozen = nil
 }
 
 var canaryGR = schema.GroupResource{Group: v1beta1.GroupName, Resource: "canaries"}
@@ -75,6 +124,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	switch {
 	case r.Method == http.MethodGet:
+		f.reads++
 		writeJSON(w, cur)
 	case r.Method == http.MethodPut && len(parts) == 5 && parts[4] == "status":
 		f.writes = append(f.writes, "update status")
@@ -126,6 +176,9 @@ func (f *fakeAPI) conflict(cur *v1beta1.Canary, rv string, w http.ResponseWriter
 		f.bump(cur)
 	}
 	if rv != "" && rv != cur.ResourceVersion {
+		if f.thawOnConflict {
+			f.frozen = nil
+		}
 		writeStatus(w, apierrors.NewConflict(canaryGR, cur.Name, errStale))
 		return true
 	}

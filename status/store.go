@@ -9,45 +9,60 @@ import (
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/engine"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
+	"k8s.io/client-go/tools/cache"
 )
 
-// Store reads and persists Canaries through the API server.
+// Store reads Canaries from the shared informer's cache and persists them through the API
+// server. It never reads from the API server: writes carry the resourceVersion of the cached
+// Canary, a conflict is retried after reading the cache again (client.CacheBackoff), and a
+// read after a write sees the write even before the informer delivers it (client.Cached), so
+// a tick never decides on a status the previous tick replaced.
 type Store struct {
-	client *client.Client
+	client   *client.Client
+	canaries *client.Cached[*v1beta1.Canary]
 }
 
 var _ engine.Canaries = (*Store)(nil)
 
-// NewStore returns a Store over the flagger.app client.
-func NewStore(c *client.Client) *Store {
-	return &Store{client: c}
+// NewStore returns a Store over the flagger.app client, reading from canaries: the Canary
+// informer's store, keyed <namespace>/<name> (cache.MetaNamespaceKeyFunc).
+func NewStore(c *client.Client, canaries cache.KeyGetter) *Store {
+	return &Store{client: c, canaries: client.NewCached(v1beta1.Resource("canaries"), func(namespace, name string) (*v1beta1.Canary, error) {
+		return client.StoreGet[*v1beta1.Canary](canaries, "canaries", namespace, name)
+	})}
 }
 
-// Get reads a Canary from the API server.
-func (s *Store) Get(ctx context.Context, namespace, name string) (*v1beta1.Canary, error) {
-	c, err := s.client.Canaries(namespace).Get(ctx, name, metav1.GetOptions{})
+// Get reads a Canary from the cache. The object is shared with the informer: callers must not
+// modify it.
+func (s *Store) Get(_ context.Context, namespace, name string) (*v1beta1.Canary, error) {
+	c, err := s.canaries.Get(namespace, name)
 	if err != nil {
 		return nil, fmt.Errorf("get Canary %s/%s: %w", namespace, name, err)
 	}
 	return c, nil
 }
 
-// WriteStatus replaces the Canary's status through the status subresource. It reads the
-// Canary again before every attempt and retries on conflicts with client-go's default backoff,
-// so a concurrent writer of the spec or metadata never loses its change.
+// WriteStatus replaces the Canary's status through the status subresource, guarded by the
+// resourceVersion of the cached Canary; it writes nothing when the status is already the
+// same. On a conflict it reads the cache again and retries, so a concurrent writer of the
+// spec or metadata never loses its change.
 func (s *Store) WriteStatus(ctx context.Context, c *v1beta1.Canary, status v1beta1.CanaryStatus) error {
 	api := s.client.Canaries(c.Namespace)
-	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
-		cur, err := api.Get(ctx, c.Name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		cur.Status = *status.DeepCopy()
-		_, err = api.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
-		return err
+	_, err := s.canaries.Write(ctx, c.Namespace, c.Name, client.Write[*v1beta1.Canary]{
+		Change: func(live *v1beta1.Canary) (*v1beta1.Canary, bool) {
+			if equality.Semantic.DeepEqual(live.Status, status) {
+				return nil, false
+			}
+			cur := live.DeepCopy()
+			cur.Status = *status.DeepCopy()
+			return cur, true
+		},
+		Update: func(ctx context.Context, cur *v1beta1.Canary) (*v1beta1.Canary, error) {
+			return api.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("write status of Canary %s: %w", c.ID(), err)
@@ -56,28 +71,29 @@ func (s *Store) WriteStatus(ctx context.Context, c *v1beta1.Canary, status v1bet
 }
 
 // SetFinalizer adds (present) or removes v1beta1.Finalizer with a merge patch of metadata.finalizers,
-// guarded by the resourceVersion it read and retried on conflicts. Other finalizers are kept.
+// guarded by the resourceVersion of the cached Canary and retried on conflicts. Other
+// finalizers are kept.
 func (s *Store) SetFinalizer(ctx context.Context, c *v1beta1.Canary, present bool) error {
 	api := s.client.Canaries(c.Namespace)
-	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
-		cur, err := api.Get(ctx, c.Name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		has := slices.Contains(cur.Finalizers, v1beta1.Finalizer)
-		if has == present {
-			return nil
-		}
-		finalizers := slices.DeleteFunc(slices.Clone(cur.Finalizers), func(f string) bool { return f == v1beta1.Finalizer })
-		if present {
-			finalizers = append(finalizers, v1beta1.Finalizer)
-		}
-		patch, err := finalizerPatch(finalizers, cur.ResourceVersion)
-		if err != nil {
-			return err
-		}
-		_, err = api.Patch(ctx, c.Name, types.MergePatchType, patch, metav1.PatchOptions{})
-		return err
+	_, err := s.canaries.Write(ctx, c.Namespace, c.Name, client.Write[*v1beta1.Canary]{
+		Change: func(live *v1beta1.Canary) (*v1beta1.Canary, bool) {
+			if slices.Contains(live.Finalizers, v1beta1.Finalizer) == present {
+				return nil, false
+			}
+			cur := live.DeepCopy()
+			cur.Finalizers = slices.DeleteFunc(cur.Finalizers, func(f string) bool { return f == v1beta1.Finalizer })
+			if present {
+				cur.Finalizers = append(cur.Finalizers, v1beta1.Finalizer)
+			}
+			return cur, true
+		},
+		Update: func(ctx context.Context, cur *v1beta1.Canary) (*v1beta1.Canary, error) {
+			patch, err := finalizerPatch(cur.Finalizers, cur.ResourceVersion)
+			if err != nil {
+				return nil, err
+			}
+			return api.Patch(ctx, c.Name, types.MergePatchType, patch, metav1.PatchOptions{})
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("set finalizer %s=%t on Canary %s: %w", v1beta1.Finalizer, present, c.ID(), err)

@@ -25,8 +25,8 @@ func progressing() v1beta1.CanaryStatus {
 }
 
 func TestGet(t *testing.T) {
-	_, cl := newFakeAPI(t, newCanary())
-	s := NewStore(cl)
+	api, cl := newFakeAPI(t, newCanary())
+	s := NewStore(cl, api)
 
 	got, err := s.Get(t.Context(), "test", "podinfo")
 	require.NoError(t, err)
@@ -52,7 +52,7 @@ func TestWriteStatus(t *testing.T) {
 			api.conflicts = tt.conflicts
 			stale := newCanary() // as the engine read it, without resourceVersion
 
-			require.NoError(t, NewStore(cl).WriteStatus(t.Context(), stale, progressing()))
+			require.NoError(t, NewStore(cl, api).WriteStatus(t.Context(), stale, progressing()))
 
 			got := api.get(t, "test", "podinfo")
 			require.Equal(t, progressing(), got.Status)
@@ -62,24 +62,75 @@ func TestWriteStatus(t *testing.T) {
 				require.Contains(t, got.Labels, "concurrent-writer", "the concurrent change survives")
 			}
 			require.Equal(t, v1beta1.CanaryStatus{}, stale.Status, "the caller's Canary is not modified")
+			require.Zero(t, api.reads, "no GET: the cache gives the resourceVersion")
 		})
 	}
 }
 
+func TestWriteStatusUnchanged(t *testing.T) {
+	api, cl := newFakeAPI(t, newCanary(func(c *v1beta1.Canary) { c.Status = progressing() }))
+	require.NoError(t, NewStore(cl, api).WriteStatus(t.Context(), newCanary(), progressing()))
+	require.Empty(t, api.recordedWrites(), "the cached Canary has that status already")
+}
+
+// TestStaleCache: when the informer has not delivered the Store's own write yet, the next tick
+// reads that write, not the status it replaced, and writes on top of it without a conflict.
+func TestStaleCache(t *testing.T) {
+	api, cl := newFakeAPI(t, newCanary())
+	s := NewStore(cl, api)
+	ctx := t.Context()
+	api.freeze()
+
+	require.NoError(t, s.WriteStatus(ctx, newCanary(), progressing()))
+	got, err := s.Get(ctx, "test", "podinfo")
+	require.NoError(t, err)
+	require.Equal(t, progressing(), got.Status, "the next tick sees the write")
+
+	next := progressing()
+	next.CanaryWeight = 15
+	require.NoError(t, s.WriteStatus(ctx, got, next))
+	require.NoError(t, s.SetFinalizer(ctx, got, true))
+	got, err = s.Get(ctx, "test", "podinfo")
+	require.NoError(t, err)
+	require.Equal(t, 15, got.Status.CanaryWeight)
+	require.Equal(t, []string{v1beta1.Finalizer}, got.Finalizers)
+	require.Equal(t, []string{"update status", "update status", "patch"}, api.recordedWrites(), "no conflict")
+
+	api.thaw()
+	got, err = s.Get(ctx, "test", "podinfo")
+	require.NoError(t, err)
+	require.Equal(t, api.get(t, "test", "podinfo"), got, "caught up")
+}
+
+// TestStaleCacheConcurrentWriter: a write that conflicts with someone else's is retried once
+// the cache holds theirs, and keeps it.
+func TestStaleCacheConcurrentWriter(t *testing.T) {
+	api, cl := newFakeAPI(t, newCanary())
+	api.freeze()
+	api.conflicts = 1 // someone labels the Canary; the cache does not show it yet
+	api.thawOnConflict = true
+	require.NoError(t, NewStore(cl, api).WriteStatus(t.Context(), newCanary(), progressing()))
+	got := api.get(t, "test", "podinfo")
+	require.Equal(t, progressing(), got.Status)
+	require.Contains(t, got.Labels, "concurrent-writer")
+	require.Len(t, api.recordedWrites(), 2)
+}
+
 func TestWriteStatusErrors(t *testing.T) {
+	fastRetries(t)
 	api, cl := newFakeAPI(t, newCanary())
 	api.conflicts = 100
-	err := NewStore(cl).WriteStatus(t.Context(), newCanary(), progressing())
+	err := NewStore(cl, api).WriteStatus(t.Context(), newCanary(), progressing())
 	require.True(t, apierrors.IsConflict(err), "want Conflict after the retries, got %v", err)
 	require.ErrorContains(t, err, "write status of Canary test/podinfo")
 
-	_, cl = newFakeAPI(t)
-	err = NewStore(cl).WriteStatus(t.Context(), newCanary(), progressing())
+	api, cl = newFakeAPI(t)
+	err = NewStore(cl, api).WriteStatus(t.Context(), newCanary(), progressing())
 	require.True(t, apierrors.IsNotFound(err), "want NotFound, got %v", err)
 
 	api, cl = newFakeAPI(t, newCanary())
 	api.fail = http.StatusInternalServerError
-	require.Error(t, NewStore(cl).WriteStatus(t.Context(), newCanary(), progressing()))
+	require.Error(t, NewStore(cl, api).WriteStatus(t.Context(), newCanary(), progressing()))
 }
 
 func TestSetFinalizer(t *testing.T) {
@@ -104,7 +155,7 @@ func TestSetFinalizer(t *testing.T) {
 			api, cl := newFakeAPI(t, newCanary(func(c *v1beta1.Canary) { c.Finalizers = tt.existing }))
 			api.conflicts = tt.conflicts
 
-			require.NoError(t, NewStore(cl).SetFinalizer(t.Context(), newCanary(), tt.present))
+			require.NoError(t, NewStore(cl, api).SetFinalizer(t.Context(), newCanary(), tt.present))
 
 			got := api.get(t, "test", "podinfo")
 			require.ElementsMatch(t, tt.want, got.Finalizers)
@@ -117,8 +168,8 @@ func TestSetFinalizer(t *testing.T) {
 }
 
 func TestSetFinalizerErrors(t *testing.T) {
-	_, cl := newFakeAPI(t)
-	err := NewStore(cl).SetFinalizer(t.Context(), newCanary(), true)
+	api, cl := newFakeAPI(t)
+	err := NewStore(cl, api).SetFinalizer(t.Context(), newCanary(), true)
 	require.True(t, apierrors.IsNotFound(err), "want NotFound, got %v", err)
 	require.ErrorContains(t, err, "set finalizer finalizer.flagger.app=true on Canary test/podinfo")
 }

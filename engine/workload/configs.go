@@ -1,7 +1,6 @@
 package workload
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
@@ -77,16 +75,17 @@ func trackingDisabled(annotations map[string]string) bool {
 // mandatory reports whether a reference must resolve: optional unset or false.
 func mandatory(optional *bool) bool { return optional == nil || !*optional }
 
-// trackedConfigs reads the ConfigMaps and Secrets the pod spec references (reference §3.2).
-// A mandatory reference that cannot be read fails; a missing optional one is skipped.
-func (d *Deployments) trackedConfigs(ctx context.Context, c *v1beta1.Canary, spec *corev1.PodSpec) (configs, error) {
+// trackedConfigs reads the ConfigMaps and Secrets the pod spec references (reference §3.2)
+// from the cache. A mandatory reference that cannot be read fails; a missing optional one is
+// skipped. The objects are the informer's: never modify them.
+func (d *Deployments) trackedConfigs(c *v1beta1.Canary, spec *corev1.PodSpec) (configs, error) {
 	out := configs{}
 	if !d.track {
 		return out, nil
 	}
 	cms, secrets := references(spec)
 	for _, name := range sortedKeys(cms) {
-		cm, err := d.kube.CoreV1().ConfigMaps(c.Namespace).Get(ctx, name, metav1.GetOptions{})
+		cm, err := d.cache.configMaps.Get(c.Namespace, name)
 		if apierrors.IsNotFound(err) && !cms[name] {
 			d.logFor(c).Info(fmt.Sprintf("optional configmap %s.%s not found, not tracked", name, c.Namespace))
 			continue
@@ -101,7 +100,7 @@ func (d *Deployments) trackedConfigs(ctx context.Context, c *v1beta1.Canary, spe
 		out[cfg.key()] = cfg
 	}
 	for _, name := range sortedKeys(secrets) {
-		s, err := d.kube.CoreV1().Secrets(c.Namespace).Get(ctx, name, metav1.GetOptions{})
+		s, err := d.cache.secrets.Get(c.Namespace, name)
 		if apierrors.IsNotFound(err) && !secrets[name] {
 			d.logFor(c).Info(fmt.Sprintf("optional secret %s.%s not found, not tracked", name, c.Namespace))
 			continue

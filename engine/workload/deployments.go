@@ -1,16 +1,21 @@
 package workload
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/go-logr/logr"
 	"github.com/google/uuid"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	autoscalinglisters "k8s.io/client-go/listers/autoscaling/v2"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/utils/clock"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/engine"
 )
@@ -46,9 +51,27 @@ type Options struct {
 	NewID func() string
 }
 
+// Listers are the shared informers' caches Deployments reads: it never reads from the API
+// server. All are required.
+type Listers struct {
+	Deployments appslisters.DeploymentLister
+	HPAs        autoscalinglisters.HorizontalPodAutoscalerLister
+	ConfigMaps  corelisters.ConfigMapLister
+	Secrets     corelisters.SecretLister
+}
+
+// caches are the listers with what Deployments wrote that they may not hold yet.
+type caches struct {
+	deployments *client.Cached[*appsv1.Deployment]
+	hpas        *client.Cached[*autoscalingv2.HorizontalPodAutoscaler]
+	configMaps  *client.Cached[*corev1.ConfigMap]
+	secrets     *client.Cached[*corev1.Secret]
+}
+
 // Deployments runs Deployment targets: it implements engine.Workloads and engine.Scaler.
 type Deployments struct {
 	kube   kubernetes.Interface
+	cache  caches
 	labels []string
 	prefix []string
 	track  bool
@@ -62,10 +85,27 @@ var (
 	_ engine.Scaler    = (*Deployments)(nil)
 )
 
-// New returns a Deployments adapter that talks to the API server through kube.
-func New(kube kubernetes.Interface, opts Options) *Deployments {
+// New returns a Deployments adapter that reads through the listers and writes through kube.
+func New(kube kubernetes.Interface, l Listers, opts Options) (*Deployments, error) {
+	if l.Deployments == nil || l.HPAs == nil || l.ConfigMaps == nil || l.Secrets == nil {
+		return nil, fmt.Errorf("new Deployments adapter: %w", ErrMissingLister)
+	}
 	d := &Deployments{
-		kube:   kube,
+		kube: kube,
+		cache: caches{
+			deployments: client.NewCached(appsv1.Resource("deployments"), func(ns, name string) (*appsv1.Deployment, error) {
+				return l.Deployments.Deployments(ns).Get(name)
+			}),
+			hpas: client.NewCached(autoscalingv2.Resource("horizontalpodautoscalers"), func(ns, name string) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+				return l.HPAs.HorizontalPodAutoscalers(ns).Get(name)
+			}),
+			configMaps: client.NewCached(corev1.Resource("configmaps"), func(ns, name string) (*corev1.ConfigMap, error) {
+				return l.ConfigMaps.ConfigMaps(ns).Get(name)
+			}),
+			secrets: client.NewCached(corev1.Resource("secrets"), func(ns, name string) (*corev1.Secret, error) {
+				return l.Secrets.Secrets(ns).Get(name)
+			}),
+		},
 		labels: opts.SelectorLabels,
 		prefix: opts.IncludeLabelPrefix,
 		track:  !opts.DisableConfigTracking,
@@ -85,7 +125,7 @@ func New(kube kubernetes.Interface, opts Options) *Deployments {
 	if d.newID == nil {
 		d.newID = uuid.NewString
 	}
-	return d
+	return d, nil
 }
 
 // check rejects the canaries this package cannot run.
@@ -109,9 +149,10 @@ func (d *Deployments) logFor(c *v1beta1.Canary) logr.Logger {
 	return d.log.WithValues("canary", c.ID())
 }
 
-// getDeployment reads a Deployment with Flagger's error wording.
-func (d *Deployments) getDeployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error) {
-	dep, err := d.kube.AppsV1().Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
+// getDeployment reads a Deployment from the cache with Flagger's error wording. The object is
+// the informer's: never modify it.
+func (d *Deployments) getDeployment(namespace, name string) (*appsv1.Deployment, error) {
+	dep, err := d.cache.deployments.Get(namespace, name)
 	if err != nil {
 		return nil, fmt.Errorf("deployment %s.%s get query error: %w", name, namespace, err)
 	}

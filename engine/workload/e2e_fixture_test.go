@@ -14,12 +14,37 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/e2e/env"
+	"github.com/gitcanary/gitcanary/engine/workload"
 )
+
+// newDeployments returns the adapter over shared informers of ns, started and synced, as the
+// controller runs it.
+func newDeployments(t *testing.T, kube kubernetes.Interface, ns string) *workload.Deployments {
+	t.Helper()
+	factory := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(ns))
+	listers := workload.Listers{
+		Deployments: factory.Apps().V1().Deployments().Lister(),
+		HPAs:        factory.Autoscaling().V2().HorizontalPodAutoscalers().Lister(),
+		ConfigMaps:  factory.Core().V1().ConfigMaps().Lister(),
+		Secrets:     factory.Core().V1().Secrets().Lister(),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); factory.Shutdown() })
+	factory.Start(ctx.Done())
+	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		require.True(t, ok, "cache of %v synced", typ)
+	}
+	d, err := workload.New(kube, listers, workload.Options{})
+	require.NoError(t, err)
+	return d
+}
 
 // given creates the Canary CRD and, in ns, the objects of the seed's podinfo: the Canary, the
 // target Deployment (image tag 6.0.0, 2 replicas) reading a ConfigMap and a Secret, and its

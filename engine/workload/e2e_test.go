@@ -16,7 +16,6 @@ import (
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/e2e/env"
 	"github.com/gitcanary/gitcanary/engine"
-	"github.com/gitcanary/gitcanary/engine/workload"
 )
 
 func TestMain(m *testing.M) { env.Main(m, env.Options{}) }
@@ -35,7 +34,7 @@ func TestE2EDeployments(t *testing.T) {
 	ns := e.Namespace(t)
 	kube := e.Client()
 	c := given(t, e, ns)
-	d := workload.New(kube, workload.Options{})
+	d := newDeployments(t, kube, ns)
 
 	// When the primary is ensured, then it becomes Available with its configs and HPA.
 	require.NoError(t, d.EnsurePrimary(ctx, c))
@@ -102,10 +101,20 @@ func TestE2EDeployments(t *testing.T) {
 	target.Spec.MaxReplicas = 6
 	_, err = kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Update(ctx, target, metav1.UpdateOptions{})
 	require.NoError(t, err)
-	require.NoError(t, d.SyncPrimaryAutoscaler(ctx, c))
-	hpa, err = kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "podinfo-primary", metav1.GetOptions{})
-	require.NoError(t, err)
-	require.Equal(t, int32(6), hpa.Spec.MaxReplicas)
+	// (the informer delivers the change within a tick or two, as it would to the controller)
+	e.WaitFor(t, time.Minute, "primary HPA synced", func(ctx context.Context) error {
+		if err := d.SyncPrimaryAutoscaler(ctx, c); err != nil {
+			return err
+		}
+		hpa, err := kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "podinfo-primary", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if hpa.Spec.MaxReplicas != 6 {
+			return fmt.Errorf("primary HPA maxReplicas %d", hpa.Spec.MaxReplicas)
+		}
+		return nil
+	})
 
 	// When the Canary is deleted, then garbage collection deletes the generated objects.
 	canaries, err := client.New(e.RESTConfig())

@@ -10,6 +10,9 @@ import (
 // Deployment, or an autoscaler that is not an autoscaling/v2 HorizontalPodAutoscaler.
 var ErrUnsupported = errors.New("unsupported by the Deployment workload adapter")
 
+// ErrMissingLister is returned by New when one of the Listers is nil.
+var ErrMissingLister = errors.New("missing lister")
+
 // ErrNoSelectorLabel is returned when the target's spec.selector.matchLabels has none of the
 // selector labels. The error text is Flagger's:
 // "deployment <name>.<ns> spec.selector.matchLabels must contain one of [app name app.kubernetes.io/name]".

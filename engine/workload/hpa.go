@@ -7,18 +7,23 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
 // SyncPrimaryAutoscaler copies the target autoscaler's settings to the primary autoscaler
 // (reference §4.5): min and max replicas (overridden by primaryScalerReplicas), metrics and
-// behavior, and the prefix-filtered labels and annotations. It writes only when they differ and
-// creates the primary autoscaler when it is missing. Without an autoscalerRef it does nothing.
+// behavior, its labels without the Flux keys, and its prefix-filtered annotations. It writes
+// only when they differ and creates the primary autoscaler when it is missing. Without an
+// autoscalerRef it does nothing.
+//
+// The labels are those the primary autoscaler was created with, where Flagger writes the
+// prefix-filtered ones at an update: with the default prefixes (none) every promotion of a
+// target autoscaler with labels would otherwise rewrite them, a write that changes nothing the
+// autoscaler does.
 func (d *Deployments) SyncPrimaryAutoscaler(ctx context.Context, c *v1beta1.Canary) error {
 	if err := check(c); err != nil {
 		return err
@@ -30,62 +35,65 @@ func (d *Deployments) SyncPrimaryAutoscaler(ctx context.Context, c *v1beta1.Cana
 }
 
 // reconcilePrimaryHPA creates the <hpa>-primary HorizontalPodAutoscaler when it is missing and,
-// when update is set, brings an existing one in line with the target's.
+// when update is set, brings an existing one in line with the target's. It writes nothing when
+// the primary autoscaler is as wanted.
 func (d *Deployments) reconcilePrimaryHPA(ctx context.Context, c *v1beta1.Canary, update bool) error {
 	ref := c.Spec.AutoscalerRef
-	api := d.kube.AutoscalingV2().HorizontalPodAutoscalers(c.Namespace)
-	target, err := api.Get(ctx, ref.Name, metav1.GetOptions{})
+	target, err := d.cache.hpas.Get(c.Namespace, ref.Name)
 	if err != nil {
 		return fmt.Errorf("HorizontalPodAutoscaler %s.%s get query error: %w", ref.Name, c.Namespace, err)
 	}
+	api := d.kube.AutoscalingV2().HorizontalPodAutoscalers(c.Namespace)
 	name := ref.Name + v1beta1.PrimarySuffix
 	spec := primaryHPASpec(c, target)
-	live, err := api.Get(ctx, name, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		hpa := &autoscalingv2.HorizontalPodAutoscaler{
-			ObjectMeta: metav1.ObjectMeta{
-				Name:            name,
-				Namespace:       c.Namespace,
-				Labels:          withoutToolkit(target.Labels),
-				OwnerReferences: []metav1.OwnerReference{controllerRef(c)},
-			},
-			Spec: spec,
-		}
-		if _, err := api.Create(ctx, hpa, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("creating HorizontalPodAutoscaler %s.%s failed: %w", name, c.Namespace, err)
-		}
-		d.logFor(c).Info(fmt.Sprintf("HorizontalPodAutoscaler %s.%s created", name, c.Namespace))
-		return nil
-	case err != nil:
-		return fmt.Errorf("HorizontalPodAutoscaler %s.%s get query failed: %w", name, c.Namespace, err)
-	}
-	labels := includeByPrefix(target.Labels, d.prefix)
+	labels := withoutToolkit(target.Labels)
 	annotations := includeByPrefix(target.Annotations, d.prefix)
-	if !update || !hpaDiffers(live, spec, labels, annotations) {
-		return nil
+	w := client.Write[*autoscalingv2.HorizontalPodAutoscaler]{
+		Create: func(ctx context.Context) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+			hpa := &autoscalingv2.HorizontalPodAutoscaler{
+				ObjectMeta: metav1.ObjectMeta{
+					Name:            name,
+					Namespace:       c.Namespace,
+					Labels:          labels,
+					Annotations:     annotations,
+					OwnerReferences: []metav1.OwnerReference{controllerRef(c)},
+				},
+				Spec: spec,
+			}
+			created, err := api.Create(ctx, hpa, metav1.CreateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("creating HorizontalPodAutoscaler %s.%s failed: %w", name, c.Namespace, err)
+			}
+			d.logFor(c).Info(fmt.Sprintf("HorizontalPodAutoscaler %s.%s created", name, c.Namespace))
+			return created, nil
+		},
 	}
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		live, err := api.Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
+	if update {
+		w.Change = func(live *autoscalingv2.HorizontalPodAutoscaler) (*autoscalingv2.HorizontalPodAutoscaler, bool) {
+			if !hpaDiffers(live, spec, labels, annotations) {
+				return nil, false
+			}
+			hpa := live.DeepCopy()
+			hpa.Spec.ScaleTargetRef = spec.ScaleTargetRef
+			hpa.Spec.MinReplicas = spec.MinReplicas
+			hpa.Spec.MaxReplicas = spec.MaxReplicas
+			hpa.Spec.Metrics = spec.Metrics
+			hpa.Spec.Behavior = spec.Behavior
+			hpa.Labels = labels
+			hpa.Annotations = annotations
+			return hpa, true
 		}
-		hpa := live.DeepCopy()
-		hpa.Spec.ScaleTargetRef = spec.ScaleTargetRef
-		hpa.Spec.MinReplicas = spec.MinReplicas
-		hpa.Spec.MaxReplicas = spec.MaxReplicas
-		hpa.Spec.Metrics = spec.Metrics
-		hpa.Spec.Behavior = spec.Behavior
-		hpa.Labels = labels
-		hpa.Annotations = annotations
-		_, err = api.Update(ctx, hpa, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("updating HorizontalPodAutoscaler %s.%s failed: %w", name, c.Namespace, err)
+		w.Update = func(ctx context.Context, hpa *autoscalingv2.HorizontalPodAutoscaler) (*autoscalingv2.HorizontalPodAutoscaler, error) {
+			updated, err := api.Update(ctx, hpa, metav1.UpdateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("updating HorizontalPodAutoscaler %s.%s failed: %w", name, c.Namespace, err)
+			}
+			d.logFor(c).Info(fmt.Sprintf("HorizontalPodAutoscaler %s.%s updated", name, c.Namespace))
+			return updated, nil
+		}
 	}
-	d.logFor(c).Info(fmt.Sprintf("HorizontalPodAutoscaler %s.%s updated", name, c.Namespace))
-	return nil
+	_, err = d.cache.hpas.Write(ctx, c.Namespace, name, w)
+	return err
 }
 
 // primaryHPASpec is the target autoscaler's spec pointed at the primary Deployment, with the

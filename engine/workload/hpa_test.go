@@ -71,6 +71,19 @@ func TestEnsurePrimaryHPA(t *testing.T) {
 	}
 }
 
+// TestSyncPrimaryAutoscalerUnchanged: a promotion with the target autoscaler unchanged writes
+// nothing, whatever the label prefixes (issue 13: each promotion updated the primary
+// autoscaler's labels to the prefix-filtered ones).
+func TestSyncPrimaryAutoscalerUnchanged(t *testing.T) {
+	for _, prefixes := range [][]string{nil, {"app"}, {"*"}} {
+		c := newCanary(withHPA("podinfo"))
+		f := newFixture(t, Options{IncludeLabelPrefix: prefixes}, newTarget(), newHPA("podinfo", ptr.To[int32](2), 4))
+		require.NoError(t, f.d.EnsurePrimary(t.Context(), c))
+		require.NoError(t, f.d.SyncPrimaryAutoscaler(t.Context(), c))
+		require.Zero(t, f.actions("update", "horizontalpodautoscalers"), "prefixes %v", prefixes)
+	}
+}
+
 func TestSyncPrimaryAutoscaler(t *testing.T) {
 	c := newCanary(withHPA("podinfo"))
 	f := newFixture(t, Options{IncludeLabelPrefix: []string{"app"}}, newTarget(), newHPA("podinfo", ptr.To[int32](2), 4))

@@ -6,19 +6,15 @@ import (
 
 	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/require"
-	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
 )
 
 func TestLogLines(t *testing.T) {
 	var msgs []string
 	log := funcr.New(func(prefix, args string) { msgs = append(msgs, args) }, funcr.Options{})
-	kube := fake.NewClientset(newTarget(withConfigRefs), newHPA("podinfo", ptr.To[int32](2), 4))
-	for _, o := range trackedObjects() {
-		require.NoError(t, kube.Tracker().Add(o))
-	}
-	d := New(kube, Options{Logger: log})
-	require.NoError(t, d.EnsurePrimary(t.Context(), newCanary(withHPA("podinfo"))))
+	objs := append(trackedObjects(), newTarget(withConfigRefs), newHPA("podinfo", ptr.To[int32](2), 4))
+	f := newFixture(t, Options{Logger: log}, objs...)
+	require.NoError(t, f.d.EnsurePrimary(t.Context(), newCanary(withHPA("podinfo"))))
 
 	const keys = ` "canary"="test/podinfo"`
 	require.Equal(t, []string{

@@ -6,22 +6,21 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/engine"
 )
 
-// Observe reads the target and the primary: the target's revision and tracked configs, the
-// readiness of both with Flagger's waiting messages, and whether the primary exists. It fails
-// when the target is missing, its selector has none of the selector labels, or a mandatory
-// tracked config cannot be read. Configs is nil when config tracking is disabled.
-func (d *Deployments) Observe(ctx context.Context, c *v1beta1.Canary) (engine.Workload, error) {
+// Observe reads the target and the primary from the cache: the target's revision and tracked
+// configs, the readiness of both with Flagger's waiting messages, and whether the primary
+// exists. It fails when the target is missing, its selector has none of the selector labels,
+// or a mandatory tracked config is missing. Configs is nil when config tracking is disabled.
+func (d *Deployments) Observe(_ context.Context, c *v1beta1.Canary) (engine.Workload, error) {
 	if err := check(c); err != nil {
 		return engine.Workload{}, err
 	}
-	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	target, err := d.getDeployment(c.Namespace, c.Spec.TargetRef.Name)
 	if err != nil {
 		return engine.Workload{}, err
 	}
@@ -34,7 +33,7 @@ func (d *Deployments) Observe(ctx context.Context, c *v1beta1.Canary) (engine.Wo
 		Images:   engine.ContainerImages(&target.Spec.Template),
 	}
 	if d.track {
-		cs, err := d.trackedConfigs(ctx, c, &target.Spec.Template.Spec)
+		cs, err := d.trackedConfigs(c, &target.Spec.Template.Spec)
 		if err != nil {
 			return engine.Workload{}, err
 		}
@@ -43,7 +42,7 @@ func (d *Deployments) Observe(ctx context.Context, c *v1beta1.Canary) (engine.Wo
 	now := d.clock.Now()
 	w.Target = readiness(target, c.CanaryReadyThreshold(), c.ProgressDeadline(), now)
 
-	primary, err := d.kube.AppsV1().Deployments(c.Namespace).Get(ctx, c.PrimaryName(), metav1.GetOptions{})
+	primary, err := d.cache.deployments.Get(c.Namespace, c.PrimaryName())
 	switch {
 	case apierrors.IsNotFound(err):
 		w.Primary = engine.Readiness{Retriable: true}
@@ -59,11 +58,11 @@ func (d *Deployments) Observe(ctx context.Context, c *v1beta1.Canary) (engine.Wo
 // Selector returns the target's selector label and its value, the pods the generated Services
 // select, and, when spec.service.portDiscovery is set, the extra container ports to expose by
 // name. It is the discovery the router's Services need (Flagger's GetMetadata).
-func (d *Deployments) Selector(ctx context.Context, c *v1beta1.Canary) (label, value string, ports map[string]int32, err error) {
+func (d *Deployments) Selector(_ context.Context, c *v1beta1.Canary) (label, value string, ports map[string]int32, err error) {
 	if err := check(c); err != nil {
 		return "", "", nil, err
 	}
-	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	target, err := d.getDeployment(c.Namespace, c.Spec.TargetRef.Name)
 	if err != nil {
 		return "", "", nil, err
 	}

@@ -7,10 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
@@ -192,16 +190,6 @@ func TestObserveOptionalConfig(t *testing.T) {
 	w, err := f.d.Observe(t.Context(), newCanary())
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"configmap/present": "9afeb0f2b203f254"}, w.Configs)
-}
-
-func TestObserveConfigAPIError(t *testing.T) {
-	f := newFixture(t, Options{}, append(trackedObjects(), newTarget(withConfigRefs))...)
-	f.kube.PrependReactor("get", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
-		return true, nil, apierrors.NewServiceUnavailable("etcd down")
-	})
-	_, err := f.d.Observe(t.Context(), newCanary())
-	require.EqualError(t, err, "secret secret-env.test get query error: etcd down")
-	require.True(t, apierrors.IsServiceUnavailable(err))
 }
 
 func TestChecksum(t *testing.T) {

@@ -30,8 +30,18 @@ func (d *Deployments) EnsurePrimary(ctx context.Context, c *v1beta1.Canary) erro
 	return nil
 }
 
+// ensurePrimaryDeployment creates the primary Deployment and its configs when the primary is
+// missing. A create that finds the primary there (the cache was behind) is done.
 func (d *Deployments) ensurePrimaryDeployment(ctx context.Context, c *v1beta1.Canary) error {
-	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	name := c.PrimaryName()
+	_, err := d.cache.deployments.Get(c.Namespace, name)
+	if err == nil {
+		return nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deployment %s.%s get query error: %w", name, c.Namespace, err)
+	}
+	target, err := d.getDeployment(c.Namespace, c.Spec.TargetRef.Name)
 	if err != nil {
 		return err
 	}
@@ -39,15 +49,7 @@ func (d *Deployments) ensurePrimaryDeployment(ctx context.Context, c *v1beta1.Ca
 	if err != nil {
 		return err
 	}
-	name := c.PrimaryName()
-	_, err = d.kube.AppsV1().Deployments(c.Namespace).Get(ctx, name, metav1.GetOptions{})
-	if err == nil {
-		return nil
-	}
-	if !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deployment %s.%s get query error: %w", name, c.Namespace, err)
-	}
-	cs, err := d.trackedConfigs(ctx, c, &target.Spec.Template.Spec)
+	cs, err := d.trackedConfigs(c, &target.Spec.Template.Spec)
 	if err != nil {
 		return err
 	}
@@ -55,15 +57,21 @@ func (d *Deployments) ensurePrimaryDeployment(ctx context.Context, c *v1beta1.Ca
 		return err
 	}
 	primary := d.newPrimary(c, target, label, value, cs)
-	if _, err := d.kube.AppsV1().Deployments(c.Namespace).Create(ctx, primary, metav1.CreateOptions{}); err != nil {
+	created, err := d.kube.AppsV1().Deployments(c.Namespace).Create(ctx, primary, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("creating deployment %s.%s failed: %w", name, c.Namespace, err)
 	}
+	d.cache.deployments.Wrote("", created)
 	d.logFor(c).Info(fmt.Sprintf("Deployment %s.%s created", name, c.Namespace))
 	return nil
 }
 
 // newPrimary builds the primary Deployment of reference §4.1: the selector rewritten to
-// <value>-primary, the fields Flagger copies, and the pod template of primaryTemplate.
+// <value>-primary, the fields Flagger copies, and the pod template of primaryTemplate. target
+// is the informer's: it is only read.
 func (d *Deployments) newPrimary(c *v1beta1.Canary, target *appsv1.Deployment, label, value string, cs configs) *appsv1.Deployment {
 	primaryValue := value + v1beta1.PrimarySuffix
 	replicas := int32(1)

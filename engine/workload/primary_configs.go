@@ -1,21 +1,25 @@
 package workload
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
 // writePrimaryConfigs creates or updates the <name>-primary copy of every tracked config:
 // the data (and Secret type) of the original, its labels filtered by the include-label
-// prefixes, and a controller owner reference to this Canary.
+// prefixes, and a controller owner reference to this Canary. A copy that is up to date is not
+// written.
 func (d *Deployments) writePrimaryConfigs(ctx context.Context, c *v1beta1.Canary, cs configs) error {
 	for _, key := range sortedConfigKeys(cs) {
 		cfg := cs[key]
@@ -45,67 +49,85 @@ func sortedConfigKeys(cs configs) []string {
 func (d *Deployments) writePrimaryConfigMap(ctx context.Context, c *v1beta1.Canary, src *corev1.ConfigMap) error {
 	api := d.kube.CoreV1().ConfigMaps(c.Namespace)
 	name := src.Name + v1beta1.PrimarySuffix
-	live, err := api.Get(ctx, name, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		cm := &corev1.ConfigMap{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace},
-		}
-		d.fillPrimaryConfigMap(c, cm, src)
-		if _, err := api.Create(ctx, cm, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("creating configmap %s.%s failed: %w", name, c.Namespace, err)
-		}
-	case err != nil:
-		return fmt.Errorf("configmap %s.%s get query error: %w", name, c.Namespace, err)
-	default:
-		cm := live.DeepCopy()
-		d.fillPrimaryConfigMap(c, cm, src)
-		if _, err := api.Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("updating configmap %s.%s failed: %w", name, c.Namespace, err)
-		}
+	wrote, err := d.cache.configMaps.Write(ctx, c.Namespace, name, client.Write[*corev1.ConfigMap]{
+		Create: func(ctx context.Context) (*corev1.ConfigMap, error) {
+			cm, _ := d.primaryConfigMap(c, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace}}, src)
+			created, err := api.Create(ctx, cm, metav1.CreateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("creating configmap %s.%s failed: %w", name, c.Namespace, err)
+			}
+			return created, nil
+		},
+		Change: func(live *corev1.ConfigMap) (*corev1.ConfigMap, bool) { return d.primaryConfigMap(c, live, src) },
+		Update: func(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error) {
+			updated, err := api.Update(ctx, cm, metav1.UpdateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("updating configmap %s.%s failed: %w", name, c.Namespace, err)
+			}
+			return updated, nil
+		},
+	})
+	if err != nil {
+		return err
 	}
-	d.logFor(c).Info(fmt.Sprintf("ConfigMap %s synced", name))
+	if wrote {
+		d.logFor(c).Info(fmt.Sprintf("ConfigMap %s synced", name))
+	}
 	return nil
 }
 
-func (d *Deployments) fillPrimaryConfigMap(c *v1beta1.Canary, cm, src *corev1.ConfigMap) {
+// primaryConfigMap returns a copy of live with the data of src, its prefix-filtered labels and
+// the owner references of a copy written for c, and whether that differs from live.
+func (d *Deployments) primaryConfigMap(c *v1beta1.Canary, live, src *corev1.ConfigMap) (*corev1.ConfigMap, bool) {
+	cm := live.DeepCopy()
 	cm.Labels = includeByPrefix(src.Labels, d.prefix)
-	cm.OwnerReferences = owners(c, cm.OwnerReferences)
-	cm.Data = src.Data
-	cm.BinaryData = src.BinaryData
+	cm.OwnerReferences = owners(c, live.OwnerReferences)
+	cm.Data = maps.Clone(src.Data)
+	cm.BinaryData = maps.Clone(src.BinaryData)
+	changed := !maps.Equal(cm.Labels, live.Labels) || !equality.Semantic.DeepEqual(cm.OwnerReferences, live.OwnerReferences) ||
+		!maps.Equal(cm.Data, live.Data) || !maps.EqualFunc(cm.BinaryData, live.BinaryData, bytes.Equal)
+	return cm, changed
 }
 
 func (d *Deployments) writePrimarySecret(ctx context.Context, c *v1beta1.Canary, src *corev1.Secret) error {
 	api := d.kube.CoreV1().Secrets(c.Namespace)
 	name := src.Name + v1beta1.PrimarySuffix
-	live, err := api.Get(ctx, name, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		s := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace},
-			Type:       src.Type,
-		}
-		d.fillPrimarySecret(c, s, src)
-		if _, err := api.Create(ctx, s, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("creating secret %s.%s failed: %w", name, c.Namespace, err)
-		}
-	case err != nil:
-		return fmt.Errorf("secret %s.%s get query error: %w", name, c.Namespace, err)
-	default:
-		s := live.DeepCopy()
-		d.fillPrimarySecret(c, s, src)
-		if _, err := api.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("updating secret %s.%s failed: %w", name, c.Namespace, err)
-		}
+	wrote, err := d.cache.secrets.Write(ctx, c.Namespace, name, client.Write[*corev1.Secret]{
+		Create: func(ctx context.Context) (*corev1.Secret, error) {
+			s, _ := d.primarySecret(c, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace}, Type: src.Type}, src)
+			created, err := api.Create(ctx, s, metav1.CreateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("creating secret %s.%s failed: %w", name, c.Namespace, err)
+			}
+			return created, nil
+		},
+		Change: func(live *corev1.Secret) (*corev1.Secret, bool) { return d.primarySecret(c, live, src) },
+		Update: func(ctx context.Context, s *corev1.Secret) (*corev1.Secret, error) {
+			updated, err := api.Update(ctx, s, metav1.UpdateOptions{})
+			if err != nil {
+				return nil, fmt.Errorf("updating secret %s.%s failed: %w", name, c.Namespace, err)
+			}
+			return updated, nil
+		},
+	})
+	if err != nil {
+		return err
 	}
-	d.logFor(c).Info(fmt.Sprintf("Secret %s synced", name))
+	if wrote {
+		d.logFor(c).Info(fmt.Sprintf("Secret %s synced", name))
+	}
 	return nil
 }
 
-func (d *Deployments) fillPrimarySecret(c *v1beta1.Canary, s, src *corev1.Secret) {
+// primarySecret is primaryConfigMap for Secrets.
+func (d *Deployments) primarySecret(c *v1beta1.Canary, live, src *corev1.Secret) (*corev1.Secret, bool) {
+	s := live.DeepCopy()
 	s.Labels = includeByPrefix(src.Labels, d.prefix)
-	s.OwnerReferences = owners(c, s.OwnerReferences)
-	s.Data = src.Data
+	s.OwnerReferences = owners(c, live.OwnerReferences)
+	s.Data = maps.Clone(src.Data)
+	changed := !maps.Equal(s.Labels, live.Labels) || !equality.Semantic.DeepEqual(s.OwnerReferences, live.OwnerReferences) ||
+		!maps.EqualFunc(s.Data, live.Data, bytes.Equal)
+	return s, changed
 }
 
 // owners returns the owner references of a -primary config written for c: a controller

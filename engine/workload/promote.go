@@ -6,8 +6,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 
+	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
@@ -15,22 +15,19 @@ import (
 // -primary copies, then the pod template (with a fresh flagger-id, -primary config references
 // and rewritten selectors), progressDeadlineSeconds, minReadySeconds, revisionHistoryLimit,
 // strategy, replicas when there is no autoscaler, and the prefix-filtered labels and
-// annotations. Conflicts are retried on fresh reads.
+// annotations. The primary is updated from the cache; conflicts are retried on fresh reads.
 func (d *Deployments) Promote(ctx context.Context, c *v1beta1.Canary) error {
 	if err := check(c); err != nil {
 		return err
 	}
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		return d.promote(ctx, c)
-	})
-	if err != nil {
+	if err := d.promote(ctx, c); err != nil {
 		return fmt.Errorf("updating deployment %s.%s template spec failed: %w", c.PrimaryName(), c.Namespace, err)
 	}
 	return nil
 }
 
 func (d *Deployments) promote(ctx context.Context, c *v1beta1.Canary) error {
-	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	target, err := d.getDeployment(c.Namespace, c.Spec.TargetRef.Name)
 	if err != nil {
 		return err
 	}
@@ -38,20 +35,27 @@ func (d *Deployments) promote(ctx context.Context, c *v1beta1.Canary) error {
 	if err != nil {
 		return err
 	}
-	primary, err := d.getDeployment(ctx, c.Namespace, c.PrimaryName())
+	cs, err := d.trackedConfigs(c, &target.Spec.Template.Spec)
 	if err != nil {
 		return err
 	}
-	cs, err := d.trackedConfigs(ctx, c, &target.Spec.Template.Spec)
-	if err != nil {
+	if _, err := d.getDeployment(c.Namespace, c.PrimaryName()); err != nil {
 		return err
 	}
 	if err := d.writePrimaryConfigs(ctx, c, cs); err != nil {
 		return err
 	}
-	promoted := primary.DeepCopy()
-	d.copyToPrimary(c, target, promoted, label, value+v1beta1.PrimarySuffix, cs)
-	_, err = d.kube.AppsV1().Deployments(c.Namespace).Update(ctx, promoted, metav1.UpdateOptions{})
+	api := d.kube.AppsV1().Deployments(c.Namespace)
+	_, err = d.cache.deployments.Write(ctx, c.Namespace, c.PrimaryName(), client.Write[*appsv1.Deployment]{
+		Change: func(live *appsv1.Deployment) (*appsv1.Deployment, bool) {
+			promoted := live.DeepCopy()
+			d.copyToPrimary(c, target, promoted, label, value+v1beta1.PrimarySuffix, cs)
+			return promoted, true // a fresh flagger-id: every promotion rolls the primary
+		},
+		Update: func(ctx context.Context, dep *appsv1.Deployment) (*appsv1.Deployment, error) {
+			return api.Update(ctx, dep, metav1.UpdateOptions{})
+		},
+	})
 	return err
 }
 

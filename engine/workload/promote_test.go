@@ -168,6 +168,7 @@ func TestPromoteErrors(t *testing.T) {
 }
 
 func TestPromoteConflictsExhausted(t *testing.T) {
+	fastRetries(t)
 	f := newFixture(t, Options{}, newTarget())
 	c := newCanary()
 	require.NoError(t, f.d.EnsurePrimary(t.Context(), c))

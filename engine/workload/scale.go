@@ -31,21 +31,21 @@ func (d *Deployments) ScaleFromZero(ctx context.Context, c *v1beta1.Canary) erro
 	if err := check(c); err != nil {
 		return err
 	}
-	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	target, err := d.getDeployment(c.Namespace, c.Spec.TargetRef.Name)
 	if err != nil {
 		return err
 	}
 	var primary *appsv1.Deployment
 	if ptr.Deref(target.Spec.Replicas, 0) == 0 && c.Spec.AutoscalerRef == nil {
-		if primary, err = d.getDeployment(ctx, c.Namespace, c.PrimaryName()); err != nil {
+		if primary, err = d.getDeployment(c.Namespace, c.PrimaryName()); err != nil {
 			return err
 		}
 	}
-	return d.scaleUp(ctx, c, d.fromZeroReplicas(ctx, c, target, primary))
+	return d.scaleUp(ctx, c, d.fromZeroReplicas(c, target, primary))
 }
 
 // fromZeroReplicas applies the replica rules of ScaleFromZero; primary may be nil.
-func (d *Deployments) fromZeroReplicas(ctx context.Context, c *v1beta1.Canary, target, primary *appsv1.Deployment) int32 {
+func (d *Deployments) fromZeroReplicas(c *v1beta1.Canary, target, primary *appsv1.Deployment) int32 {
 	if r := ptr.Deref(target.Spec.Replicas, 0); r > 0 {
 		return r
 	}
@@ -56,7 +56,7 @@ func (d *Deployments) fromZeroReplicas(ctx context.Context, c *v1beta1.Canary, t
 		return 1
 	}
 	// As in Flagger, an unreadable autoscaler falls back to one replica.
-	hpa, err := d.kube.AutoscalingV2().HorizontalPodAutoscalers(c.Namespace).Get(ctx, c.Spec.AutoscalerRef.Name, metav1.GetOptions{})
+	hpa, err := d.cache.hpas.Get(c.Namespace, c.Spec.AutoscalerRef.Name)
 	if err == nil && ptr.Deref(hpa.Spec.MinReplicas, 0) > 1 {
 		return *hpa.Spec.MinReplicas
 	}
@@ -77,13 +77,13 @@ func (d *Deployments) Revert(ctx context.Context, c *v1beta1.Canary) error {
 	if err := check(c); err != nil {
 		return err
 	}
-	target, err := d.getDeployment(ctx, c.Namespace, c.Spec.TargetRef.Name)
+	target, err := d.getDeployment(c.Namespace, c.Spec.TargetRef.Name)
 	if err != nil {
 		return err
 	}
-	primary, err := d.kube.AppsV1().Deployments(c.Namespace).Get(ctx, c.PrimaryName(), metav1.GetOptions{})
+	primary, err := d.cache.deployments.Get(c.Namespace, c.PrimaryName())
 	if apierrors.IsNotFound(err) {
-		return d.scaleUp(ctx, c, d.fromZeroReplicas(ctx, c, target, nil))
+		return d.scaleUp(ctx, c, d.fromZeroReplicas(c, target, nil))
 	}
 	if err != nil {
 		return fmt.Errorf("deployment %s.%s get query error: %w", c.PrimaryName(), c.Namespace, err)
@@ -98,9 +98,22 @@ func (d *Deployments) Revert(ctx context.Context, c *v1beta1.Canary) error {
 	return nil
 }
 
-// patchReplicas writes the target's spec.replicas, and nothing else, with a JSON merge patch.
+// patchReplicas writes the target's spec.replicas, and nothing else, with a JSON merge patch,
+// unless the cache shows it at replicas already.
 func (d *Deployments) patchReplicas(ctx context.Context, c *v1beta1.Canary, replicas int32) error {
+	name := c.Spec.TargetRef.Name
+	var base string
+	if cur, err := d.cache.deployments.Get(c.Namespace, name); err == nil {
+		if cur.Spec.Replicas != nil && *cur.Spec.Replicas == replicas {
+			return nil
+		}
+		base = cur.ResourceVersion
+	}
 	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, replicas)
-	_, err := d.kube.AppsV1().Deployments(c.Namespace).Patch(ctx, c.Spec.TargetRef.Name, types.MergePatchType, patch, metav1.PatchOptions{})
-	return err
+	patched, err := d.kube.AppsV1().Deployments(c.Namespace).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
+	if err != nil {
+		return err
+	}
+	d.cache.deployments.Wrote(base, patched)
+	return nil
 }

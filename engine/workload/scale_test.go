@@ -40,6 +40,9 @@ func TestScaleToZero(t *testing.T) {
 	require.NoError(t, f.d.ScaleToZero(t.Context(), newCanary()))
 	require.Equal(t, int32(0), *f.deployment(t, "podinfo").Spec.Replicas)
 	requireMergePatch(t, f, `{"spec":{"replicas":0}}`)
+
+	require.NoError(t, f.d.ScaleToZero(t.Context(), newCanary()))
+	require.Equal(t, 1, f.actions("patch", "deployments"), "already at zero: nothing to write")
 }
 
 func TestScaleToZeroMissingTarget(t *testing.T) {
@@ -51,16 +54,18 @@ func TestScaleToZeroMissingTarget(t *testing.T) {
 
 func TestScaleFromZero(t *testing.T) {
 	tests := []struct {
-		name   string
-		canary *v1beta1.Canary
-		objs   []runtime.Object
-		want   int32
+		name      string
+		canary    *v1beta1.Canary
+		objs      []runtime.Object
+		want      int32
+		wantNoOps bool
 	}{
 		{
-			name:   "target replicas",
-			canary: newCanary(),
-			objs:   []runtime.Object{newTarget(withReplicas(ptr.To[int32](3))), newPrimary(ptr.To[int32](5))},
-			want:   3,
+			name:      "target replicas: nothing to write",
+			canary:    newCanary(),
+			objs:      []runtime.Object{newTarget(withReplicas(ptr.To[int32](3))), newPrimary(ptr.To[int32](5))},
+			want:      3,
+			wantNoOps: true,
 		},
 		{
 			name:   "primary replicas without autoscaler",
@@ -98,6 +103,10 @@ func TestScaleFromZero(t *testing.T) {
 			f := newFixture(t, Options{}, tt.objs...)
 			require.NoError(t, f.d.ScaleFromZero(t.Context(), tt.canary))
 			require.Equal(t, tt.want, *f.deployment(t, "podinfo").Spec.Replicas)
+			if tt.wantNoOps {
+				require.Zero(t, f.actions("patch", "deployments"))
+				return
+			}
 			requireMergePatch(t, f, `{"spec":{"replicas":`+string(rune('0'+tt.want))+`}}`)
 		})
 	}
@@ -115,7 +124,7 @@ func TestScaleFromZeroErrors(t *testing.T) {
 			`deployment podinfo-primary.test get query error: deployments.apps "podinfo-primary" not found`)
 	})
 	t.Run("patch refused", func(t *testing.T) {
-		f := newFixture(t, Options{}, newTarget())
+		f := newFixture(t, Options{}, newTarget(withReplicas(ptr.To[int32](0))), newPrimary(ptr.To[int32](2)))
 		f.kube.PrependReactor("patch", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
 			return true, nil, apierrors.NewForbidden(appsv1.Resource("deployments"), "podinfo", nil)
 		})

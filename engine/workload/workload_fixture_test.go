@@ -11,10 +11,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes/fake"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	autoscalinglisters "k8s.io/client-go/listers/autoscaling/v2"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
+	"github.com/gitcanary/gitcanary/api/client"
+	"github.com/gitcanary/gitcanary/api/client/clienttest"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
@@ -173,25 +180,67 @@ func newHPA(name string, minReplicas *int32, maxReplicas int32) *autoscalingv2.H
 	}
 }
 
-// fixture is a Deployments adapter over a fake clientset.
+// fixture is a Deployments adapter over a fake clientset that versions objects as the API
+// server does, with listers that read the fake's objects: an informer that never lags, until
+// freeze.
 type fixture struct {
-	d     *Deployments
-	kube  *fake.Clientset
-	clock *clocktesting.FakePassiveClock
-	ids   int
+	d        *Deployments
+	kube     *fake.Clientset
+	indexers []*clienttest.Indexer
+	clock    *clocktesting.FakePassiveClock
+	ids      int
 }
 
 func newFixture(t *testing.T, opts Options, objs ...runtime.Object) *fixture {
 	t.Helper()
-	f := &fixture{kube: fake.NewClientset(objs...), clock: clocktesting.NewFakePassiveClock(now)}
+	kube, tracker := clienttest.NewClientset(objs...)
+	f := &fixture{kube: kube, clock: clocktesting.NewFakePassiveClock(now)}
+	indexer := func(gv schema.GroupVersion, resource, kind string) *clienttest.Indexer {
+		i := clienttest.NewIndexer(tracker, gv.WithResource(resource), gv.WithKind(kind))
+		f.indexers = append(f.indexers, i)
+		return i
+	}
+	listers := Listers{
+		Deployments: appslisters.NewDeploymentLister(indexer(appsv1.SchemeGroupVersion, "deployments", "Deployment")),
+		HPAs:        autoscalinglisters.NewHorizontalPodAutoscalerLister(indexer(autoscalingv2.SchemeGroupVersion, "horizontalpodautoscalers", "HorizontalPodAutoscaler")),
+		ConfigMaps:  corelisters.NewConfigMapLister(indexer(corev1.SchemeGroupVersion, "configmaps", "ConfigMap")),
+		Secrets:     corelisters.NewSecretLister(indexer(corev1.SchemeGroupVersion, "secrets", "Secret")),
+	}
 	opts.Clock = f.clock
-	opts.Logger = testr.New(t)
+	if opts.Logger.GetSink() == nil {
+		opts.Logger = testr.New(t)
+	}
 	opts.NewID = func() string {
 		f.ids++
 		return "id-" + string(rune('0'+f.ids))
 	}
-	f.d = New(f.kube, opts)
+	var err error
+	f.d, err = New(f.kube, listers, opts)
+	require.NoError(t, err)
 	return f
+}
+
+// fastRetries shortens client.CacheBackoff for a test whose writes keep conflicting.
+func fastRetries(t *testing.T) {
+	saved := client.CacheBackoff
+	client.CacheBackoff = wait.Backoff{Steps: 3, Duration: time.Millisecond, Factor: 1}
+	t.Cleanup(func() { client.CacheBackoff = saved })
+}
+
+// freeze makes the listers serve what the API server holds now, as informers that stop
+// receiving events would.
+func (f *fixture) freeze(t *testing.T) {
+	t.Helper()
+	for _, i := range f.indexers {
+		require.NoError(t, i.Freeze())
+	}
+}
+
+// thaw makes the listers catch up.
+func (f *fixture) thaw() {
+	for _, i := range f.indexers {
+		i.Thaw()
+	}
 }
 
 func (f *fixture) deployment(t *testing.T, name string) *appsv1.Deployment {

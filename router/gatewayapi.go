@@ -47,26 +47,51 @@ func (g *GatewayAPI) Version() string { return g.routes.Version() }
 // are not drift. Annotations added by others (gateway controllers) are kept.
 func (g *GatewayAPI) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
 	name, _, _ := c.ServiceNames()
-	live, err := g.routes.Cached(c.Namespace, name)
-	if apierrors.IsNotFound(err) {
+	if _, err := g.routes.Cached(c.Namespace, name); apierrors.IsNotFound(err) {
 		return g.create(ctx, c, name)
 	}
-	if err != nil {
-		return fmt.Errorf("HTTPRoute %s.%s get query error: %w", name, c.Namespace, err)
+	written, err := g.update(ctx, c, name, func(live *gwv1.HTTPRoute) *gwv1.HTTPRoute {
+		current, _ := readRoutes(c, live)
+		labels, annotations := routeMetadata(c, live.Annotations)
+		if routeSpecEqual(live.Spec, routeSpec(c, current)) && mapsEqual(live.Labels, labels) && mapsEqual(live.Annotations, annotations) {
+			return nil
+		}
+		updated := live.DeepCopy()
+		updated.Labels, updated.Annotations = labels, annotations
+		updated.Spec = routeSpec(c, engine.Routes{Primary: v1beta1.TotalWeight})
+		return updated
+	})
+	if written {
+		g.logFor(c).Info(fmt.Sprintf("HTTPRoute %s.%s updated", name, c.Namespace))
 	}
-	current, _ := readRoutes(c, live)
-	labels, annotations := routeMetadata(c, live.Annotations)
-	if routeSpecEqual(live.Spec, routeSpec(c, current)) && mapsEqual(live.Labels, labels) && mapsEqual(live.Annotations, annotations) {
+	return err
+}
+
+// update writes the route that change makes of the live one, nil meaning nothing to write.
+// The live route comes from the cache first and from the API server after a conflict (a
+// gateway controller writing the route's status changes its resourceVersion too).
+func (g *GatewayAPI) update(ctx context.Context, c *v1beta1.Canary, name string, change func(live *gwv1.HTTPRoute) *gwv1.HTTPRoute) (written bool, err error) {
+	live, err := g.routes.Cached(c.Namespace, name)
+	first := true
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			live, err = g.routes.Get(ctx, c.Namespace, name)
+		}
+		first = false
+		if err != nil {
+			return fmt.Errorf("HTTPRoute %s.%s get query error: %w", name, c.Namespace, err)
+		}
+		updated := change(live)
+		if updated == nil {
+			return nil
+		}
+		if err := g.routes.Update(ctx, updated); err != nil {
+			return fmt.Errorf("HTTPRoute %s.%s update error: %w", name, c.Namespace, err)
+		}
+		written = true
 		return nil
-	}
-	updated := live.DeepCopy()
-	updated.Labels, updated.Annotations = labels, annotations
-	updated.Spec = routeSpec(c, engine.Routes{Primary: v1beta1.TotalWeight})
-	if err := g.routes.Update(ctx, updated); err != nil {
-		return fmt.Errorf("HTTPRoute %s.%s update error: %w", name, c.Namespace, err)
-	}
-	g.logFor(c).Info(fmt.Sprintf("HTTPRoute %s.%s updated", name, c.Namespace))
-	return nil
+	})
+	return written, err
 }
 
 func (g *GatewayAPI) create(ctx context.Context, c *v1beta1.Canary, name string) error {
@@ -108,26 +133,15 @@ func (g *GatewayAPI) SetRoutes(ctx context.Context, c *v1beta1.Canary, r engine.
 		return fmt.Errorf("set HTTPRoute %s.%s weights primary %d canary %d: %w", name, c.Namespace, r.Primary, r.Canary, ErrInvalidWeights)
 	}
 	want := routeSpec(c, r)
-	live, err := g.routes.Cached(c.Namespace, name)
-	first := true
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		if !first {
-			live, err = g.routes.Get(ctx, c.Namespace, name)
-		}
-		first = false
-		if err != nil {
-			return fmt.Errorf("HTTPRoute %s.%s get query error: %w", name, c.Namespace, err)
-		}
+	_, err := g.update(ctx, c, name, func(live *gwv1.HTTPRoute) *gwv1.HTTPRoute {
 		if routeSpecEqual(live.Spec, want) {
 			return nil
 		}
 		updated := live.DeepCopy()
 		updated.Spec = want
-		if err := g.routes.Update(ctx, updated); err != nil {
-			return fmt.Errorf("HTTPRoute %s.%s update error: %w", name, c.Namespace, err)
-		}
-		return nil
+		return updated
 	})
+	return err
 }
 
 // Routes reads the routes back from the HTTPRoute: the weights of the last rule that sends

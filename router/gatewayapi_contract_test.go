@@ -145,3 +145,17 @@ func TestGatewayAPISetRoutesRetriesConflicts(t *testing.T) {
 	require.NoError(t, g.SetRoutes(t.Context(), c, routes(80, 20, false)))
 	require.Equal(t, wantBackends(80, 20), f.route(t).Spec.Rules[0].BackendRefs)
 }
+
+func TestGatewayAPIReconcileRetriesConflicts(t *testing.T) {
+	f := newGWFixture(t, v1beta1.GatewayAPIv1)
+	g := NewGatewayAPI(f.routes, GatewayAPIOptions{})
+	c := gatewayCanary(v1beta1.GatewayAPIv1)
+	require.NoError(t, g.Reconcile(t.Context(), c))
+	r := f.route(t)
+	r.Spec.Hostnames = []gwv1.Hostname{"elsewhere.example.com"}
+	f.update(t, r)
+	// A gateway controller writing the route's status makes the next update conflict.
+	f.failUpdates(2, apierrors.NewConflict(schema.GroupResource{Group: "gateway.networking.k8s.io", Resource: "httproutes"}, "podinfo", nil))
+	require.NoError(t, g.Reconcile(t.Context(), c))
+	require.Equal(t, routeSpec(c, routes(100, 0, false)), f.route(t).Spec)
+}

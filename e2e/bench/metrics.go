@@ -40,7 +40,7 @@ type scraper struct {
 
 func newScraper(controllerURL string, kube kubernetes.Interface) *scraper {
 	return &scraper{controllerURL: controllerURL, kube: kube,
-		http: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}}
+		http: &http.Client{Timeout: time.Minute, Transport: &http.Transport{Proxy: nil}}}
 }
 
 // sample scrapes both endpoints; without a controller (controllerURL empty) its fields are NaN.

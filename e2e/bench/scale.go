@@ -28,7 +28,7 @@ type scaleOptions struct {
 	baseline, idle        time.Duration
 	timeout               time.Duration
 	controllerFlags       string
-	out                   string
+	out, profiles         string
 	keep                  bool
 	maxWeight, stepWeight int
 }
@@ -44,6 +44,7 @@ func parseScale(args []string) (scaleOptions, error) {
 	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "longest wait for each step (applied, initialized, promoted)")
 	fs.StringVar(&o.controllerFlags, "controller-flags", "", "extra flags of gitcanary controller, space-separated (e.g. \"-threadiness 8\")")
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
+	fs.StringVar(&o.profiles, "profiles", "", "run the controller with -pprof and save into this folder its heap profile at the end of the idle window and a 30 s CPU profile from the new image's push")
 	fs.BoolVar(&o.keep, "keep", false, "keep the environment's run directory (logs)")
 	fs.IntVar(&o.maxWeight, "max-weight", 50, "the canaries' analysis.maxWeight")
 	fs.IntVar(&o.stepWeight, "step-weight", 10, "the canaries' analysis.stepWeight")
@@ -175,6 +176,9 @@ func (s *scaleRun) start(ctx context.Context) error {
 func (s *scaleRun) startController(ctx context.Context, bin string) error {
 	extra := []string{"-namespace=", "-log-level", "info", "-sync-schedule", "@every " + s.opts.sync.String(),
 		"-ledger-batch-window", "2s", "-min-analysis-interval", "10s"}
+	if s.opts.profiles != "" {
+		extra = append(extra, "-pprof")
+	}
 	extra = append(extra, strings.Fields(s.opts.controllerFlags)...)
 	s.r.controllerFlags = strings.Join(extra, " ")
 	var err error

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
@@ -93,6 +95,7 @@ func (s *scaleRun) measureIdle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.profile(ctx, "heap-idle.pb.gz", "/debug/pprof/heap")
 	s.r.idleRSS = median(samples, func(x sample) float64 { return x.rss })
 	s.r.idleHeap = median(samples, func(x sample) float64 { return x.heap })
 	s.r.idle = between(samples[0], samples[len(samples)-1])
@@ -110,6 +113,7 @@ func (s *scaleRun) promote(ctx context.Context) error {
 	pushed := time.Now()
 	s.r.promotePush = pushed
 	s.progress("pushed a new image to %d canaries as %s", s.opts.n, sha[:7])
+	go s.profile(ctx, "cpu-promote.pb.gz", "/debug/pprof/profile?seconds=30")
 	sampleCtx, stop := context.WithCancel(ctx)
 	samples := make(chan []sample, 1)
 	go func() {
@@ -229,6 +233,26 @@ func succeededCommits(repoPath string, since time.Time) (map[string]time.Time, e
 		return nil
 	})
 	return out, err
+}
+
+// profile saves a profile of the controller into -profiles, when set; a failure is reported
+// and the run goes on.
+func (s *scaleRun) profile(ctx context.Context, file, path string) {
+	if s.opts.profiles == "" {
+		return
+	}
+	data, err := s.scrape.get(ctx, s.ctrl.MetricsURL+path)
+	if err == nil {
+		err = os.MkdirAll(s.opts.profiles, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(s.opts.profiles, file), data, 0o644)
+	}
+	if err != nil {
+		s.progress("profile %s: %v", file, err)
+		return
+	}
+	s.progress("saved %s", filepath.Join(s.opts.profiles, file))
 }
 
 // measureBackground stops the controller and measures the API server's requests without it.

@@ -61,23 +61,34 @@ func TestShards(t *testing.T) {
 	require.NotContains(t, two.Log(), `"overlay":"apps/podinfo"`, "shard2 does not apply shard1's overlays")
 	require.NotContains(t, one.Log(), `"overlay":"apps/backend"`, "shard1 does not apply shard2's overlays")
 
-	// And the status branch, written by both, records both promotions
-	s.eventually(time.Minute, "both canaries Succeeded on the status branch", func() (bool, string) {
-		snap, err := ledger.OpenLocal(s.git.RepoPath(walkthrough.RepoName), walkthrough.StatusBranch)
-		if err != nil {
-			return false, err.Error()
+	// And the status branch, written by both at once, records every transition of both canaries
+	// once and in order
+	for _, name := range []string{"podinfo", "backend"} {
+		c := s.phases(name)[name]
+		require.NotNil(t, c.Status.Journal, name)
+		last := c.Status.Journal.Sequence
+		var got []int64
+		s.eventually(time.Minute, name+"'s transitions on the status branch", func() (bool, string) {
+			snap, err := ledger.OpenLocal(s.git.RepoPath(walkthrough.RepoName), walkthrough.StatusBranch)
+			if err != nil {
+				return false, err.Error()
+			}
+			history, err := snap.History(s.ns + "/" + name)
+			if err != nil {
+				return false, err.Error()
+			}
+			got = nil
+			for i := len(history) - 1; i >= 0; i-- { // oldest first
+				got = append(got, history[i].Sequences...)
+			}
+			return len(got) > 0 && got[len(got)-1] == last, fmt.Sprint(got)
+		})
+		want := make([]int64, last)
+		for i := range want {
+			want[i] = int64(i + 1)
 		}
-		rows, err := snap.Rows()
-		if err != nil {
-			return false, err.Error()
-		}
-		var got []string
-		for _, r := range rows {
-			got = append(got, r.Name+"="+r.Status)
-		}
-		return strings.Contains(strings.Join(got, ","), "podinfo=Succeeded") && strings.Contains(strings.Join(got, ","), "backend=Succeeded"),
-			fmt.Sprint(got)
-	})
+		require.Equal(t, want, got, "%s: every transition from 1 to %d, in order, none twice", name, last)
+	}
 }
 
 // inShard labels every object of the overlay apps/<name> with the shard key, as a user does

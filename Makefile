@@ -87,3 +87,9 @@ BENCH_FLAGS ?=
 .PHONY: bench-scale
 bench-scale: tools ## Fleet benchmark: N podinfo canaries on the local environment (N=100; N=1000), prints the table
 	$(GO) run ./e2e/bench scale -n $(N) $(BENCH_FLAGS)
+
+# The push latency benchmark (issue 12): push → "New revision detected", with the push receiver
+# and with polling only; docs/performance.md has the results.
+.PHONY: bench-push
+bench-push: tools ## Push latency benchmark: with the push receiver and with polling only, prints the table
+	$(GO) run ./e2e/bench push $(BENCH_FLAGS)

@@ -12,6 +12,8 @@
 //	scale   a fleet of N podinfo-like overlays, one namespace each: apply, initialization,
 //	        idle cost (RSS, CPU, API requests), then a new image for every canary: tick lag,
 //	        promotions and the status ledger (scale.go)
+//	push    push → "New revision detected" p50/p99, with the push receiver notified as GitHub
+//	        does and with polling only (push.go)
 //
 // A subcommand is a function in the commands table below; another benchmark (say, push
 // latency) adds its own file and a row there, reusing fleet.go, metrics.go and controllog.go.
@@ -37,6 +39,7 @@ type command struct {
 
 var commands = map[string]command{
 	"scale": {summary: "N canaries: apply, initialization, idle cost, promotion of a new image, ledger", run: runScale},
+	"push":  {summary: "push → \"New revision detected\" with the push receiver and with polling only", run: runPush},
 }
 
 func main() {

@@ -18,6 +18,7 @@ import (
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/gitsync"
 	"github.com/gitcanary/gitcanary/gitsync/revert"
+	"github.com/gitcanary/gitcanary/render"
 	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
@@ -161,7 +162,7 @@ func (r *reverter) push(ctx context.Context, t ledger.Transition, mode string) (
 	return revert.Push(ctx, r.remote, revert.Failure{Namespace: t.Namespace, Canary: t.Name, Target: target, Overlay: overlay,
 		FailedCommit: rb.Failed, PromotedCommit: rb.Promoted, Reason: failureReason(t), LedgerCommit: rb.LedgerCommit},
 		revert.PushOptions{Branch: r.opts.Ref.Branch, PullRequest: mode == RevertBranch, Author: revert.Author{Name: a.Name, Email: a.Email},
-			Signer: r.signer, WorkDir: dir})
+			Signer: r.signer, WorkDir: dir, Render: []render.Option{render.WithDefaultProvider(r.opts.MeshProvider), render.WithLimits(r.opts.RenderLimits)}})
 }
 
 // mode is the canary's revert mode: its annotation, else the controller's.

@@ -66,6 +66,9 @@ type PushOptions struct {
 	Attempts int
 	// Now gives the commit time; nil is time.Now.
 	Now func() time.Time
+	// Render are the options of every render of the overlay (the sync loop's default
+	// provider and limits), so the revert renders it exactly as the sync loop does.
+	Render []render.Option
 }
 
 // Result is a revert pushed.
@@ -100,7 +103,7 @@ func Push(ctx context.Context, remote gitsource.Remote, f Failure, opts PushOpti
 	if err != nil {
 		return Result{}, err
 	}
-	promoted, err := RenderedTemplate(promotedDir, f.Overlay, f.Namespace, f.Target)
+	promoted, err := RenderedTemplate(promotedDir, f.Overlay, f.Namespace, f.Target, opts.Render...)
 	if err != nil {
 		return Result{}, fmt.Errorf("at the promoted commit %s: %w", gitsource.ShortSHA(f.PromotedCommit), err)
 	}
@@ -108,7 +111,7 @@ func Push(ctx context.Context, remote gitsource.Remote, f Failure, opts PushOpti
 	if err != nil {
 		return Result{}, err
 	}
-	failedDigest, err := digest(failedDir, f.Overlay)
+	failedDigest, err := digest(failedDir, f.Overlay, opts.Render)
 	if err != nil {
 		return Result{}, fmt.Errorf("at the failed commit %s: %w", gitsource.ShortSHA(f.FailedCommit), err)
 	}
@@ -132,7 +135,7 @@ func attemptPush(ctx context.Context, remote gitsource.Remote, head *gitsource.F
 	if err != nil && !errors.Is(err, gitsource.ErrNoChange) {
 		return Result{}, err
 	}
-	headDigest, err := digest(co.Dir, f.Overlay)
+	headDigest, err := digest(co.Dir, f.Overlay, opts.Render)
 	if err != nil {
 		return Result{}, fmt.Errorf("at the head %s of %s: %w", gitsource.ShortSHA(co.Commit), opts.Branch, err)
 	}
@@ -140,7 +143,7 @@ func attemptPush(ctx context.Context, remote gitsource.Remote, head *gitsource.F
 		return Result{}, fmt.Errorf("%w: %s at %s renders differently than at the failed commit %s", ErrNewerWork,
 			f.Overlay, gitsource.ShortSHA(co.Commit), gitsource.ShortSHA(f.FailedCommit))
 	}
-	failed, err := RenderedTemplate(co.Dir, f.Overlay, f.Namespace, f.Target)
+	failed, err := RenderedTemplate(co.Dir, f.Overlay, f.Namespace, f.Target, opts.Render...)
 	if err != nil {
 		return Result{}, err
 	}
@@ -163,15 +166,15 @@ func attemptPush(ctx context.Context, remote gitsource.Remote, head *gitsource.F
 	if err := edit.WriteTo(check); err != nil {
 		return Result{}, err
 	}
-	if err := Verify(check, f.Overlay, f.Namespace, f.Target, promoted); err != nil {
+	if err := Verify(check, f.Overlay, f.Namespace, f.Target, promoted, opts.Render...); err != nil {
 		return Result{}, err
 	}
 	return commitAndPush(ctx, remote, co.Commit, f, opts, edit)
 }
 
 // digest is the rendered digest of overlay at root.
-func digest(root, overlay string) (string, error) {
-	b, err := render.Build(root, overlay)
+func digest(root, overlay string, opts []render.Option) (string, error) {
+	b, err := render.Build(root, overlay, opts...)
 	if err != nil {
 		return "", fmt.Errorf("render %s: %w", overlay, err)
 	}

@@ -14,10 +14,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// RenderedTemplate renders overlay of the repository at root (render.Build) and returns the pod
-// template of Deployment namespace/name in it.
-func RenderedTemplate(root, overlay, namespace, name string) (*corev1.PodTemplateSpec, error) {
-	b, err := render.Build(root, overlay)
+// RenderedTemplate renders overlay of the repository at root (render.Build with opts) and
+// returns the pod template of Deployment namespace/name in it.
+func RenderedTemplate(root, overlay, namespace, name string, opts ...render.Option) (*corev1.PodTemplateSpec, error) {
+	b, err := render.Build(root, overlay, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", overlay, err)
 	}
@@ -36,8 +36,8 @@ func RenderedTemplate(root, overlay, namespace, name string) (*corev1.PodTemplat
 
 // Verify renders overlay at root (where the edit has been written) and checks that Deployment
 // namespace/name renders the promoted template.
-func Verify(root, overlay, namespace, name string, promoted *corev1.PodTemplateSpec) error {
-	got, err := RenderedTemplate(root, overlay, namespace, name)
+func Verify(root, overlay, namespace, name string, promoted *corev1.PodTemplateSpec, opts ...render.Option) error {
+	got, err := RenderedTemplate(root, overlay, namespace, name, opts...)
 	if err != nil {
 		return err
 	}

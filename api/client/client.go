@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gitcanary/gitcanary/api/v1beta1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -14,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
 // Scheme knows the v1beta1 kinds and the meta types their lists and options need.
@@ -49,12 +50,6 @@ func New(cfg *rest.Config) (*Client, error) {
 	}
 	return &Client{rest: rc}, nil
 }
-
-// NewForREST wraps an existing REST client, e.g. a fake in tests.
-func NewForREST(r rest.Interface) *Client { return &Client{rest: r} }
-
-// REST returns the underlying REST client.
-func (c *Client) REST() rest.Interface { return c.rest }
 
 // Canaries returns the Canaries of a namespace ("" for all namespaces on List and Watch).
 func (c *Client) Canaries(namespace string) *Resource[*v1beta1.Canary, *v1beta1.CanaryList] {

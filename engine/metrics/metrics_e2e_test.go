@@ -13,11 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gitcanary/gitcanary/api/client"
-	"github.com/gitcanary/gitcanary/api/v1beta1"
-	"github.com/gitcanary/gitcanary/e2e/env"
-	"github.com/gitcanary/gitcanary/e2e/meshsim"
-	"github.com/gitcanary/gitcanary/engine"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +21,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/dynamic"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/gitcanary/gitcanary/api/client"
+	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/e2e/env"
+	"github.com/gitcanary/gitcanary/e2e/meshsim"
+	"github.com/gitcanary/gitcanary/engine"
 )
 
 func TestMain(m *testing.M) { env.Main(m, env.Options{}) }
@@ -51,10 +54,12 @@ func TestQueryEnvoySeriesFromPrometheus(t *testing.T) {
       ) / sum(
         rate(envoy_cluster_upstream_rq{kubernetes_namespace="{{ namespace }}",envoy_cluster_name="{{ target }}-canary"}[{{ interval }}])
       ) * 100`)
-	_, err = fc.MetricTemplates(ns).Create(ctx, tmpl, metav1.CreateOptions{})
+	created, err := fc.MetricTemplates(ns).Create(ctx, tmpl, metav1.CreateOptions{})
 	require.NoError(t, err)
+	templates := cache.NewStore(cache.MetaNamespaceKeyFunc)
+	require.NoError(t, templates.Add(created))
 
-	q := New(TemplatesFromClient(fc), SecretsFromClientset(e.Client()), Options{DefaultServer: e.PrometheusURL})
+	q := New(TemplatesFromStore(templates), SecretsFromLister(corelisters.NewSecretLister(cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{}))), Options{DefaultServer: e.PrometheusURL})
 	c := newCanary(func(c *v1beta1.Canary) { c.Namespace = ns })
 	checks := []struct {
 		metric v1beta1.CanaryMetric

@@ -9,13 +9,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/fake"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
 // promRequest is what the fake Prometheus saw of one query.
@@ -159,9 +159,9 @@ func newQuerier(t *testing.T, opts Options, templates []*v1beta1.MetricTemplate,
 	for _, mt := range templates {
 		require.NoError(t, store.Add(mt))
 	}
-	objs := make([]runtime.Object, 0, len(secrets))
+	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
 	for _, s := range secrets {
-		objs = append(objs, s)
+		require.NoError(t, indexer.Add(s))
 	}
-	return New(TemplatesFromStore(store), SecretsFromClientset(fake.NewClientset(objs...)), opts)
+	return New(TemplatesFromStore(store), SecretsFromLister(corelisters.NewSecretLister(indexer)), opts)
 }

@@ -3,13 +3,13 @@ package metrics
 import (
 	"context"
 
-	"github.com/gitcanary/gitcanary/api/client"
-	"github.com/gitcanary/gitcanary/api/v1beta1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/gitcanary/gitcanary/api/client"
+	"github.com/gitcanary/gitcanary/api/v1beta1"
 )
 
 // Templates reads MetricTemplates.
@@ -20,15 +20,6 @@ type Templates interface {
 // Secrets reads Secrets. notify.Secrets has the same method, so one value serves both packages.
 type Secrets interface {
 	Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error)
-}
-
-// TemplatesFromClient reads MetricTemplates from the API server on every call.
-func TemplatesFromClient(c *client.Client) Templates { return clientTemplates{c} }
-
-type clientTemplates struct{ c *client.Client }
-
-func (t clientTemplates) MetricTemplate(ctx context.Context, namespace, name string) (*v1beta1.MetricTemplate, error) {
-	return t.c.MetricTemplates(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
 // TemplatesFromStore reads MetricTemplates from a shared informer's store, keyed
@@ -42,20 +33,17 @@ func (t storeTemplates) MetricTemplate(_ context.Context, namespace, name string
 	return client.StoreGet[*v1beta1.MetricTemplate](t.s, "metrictemplates", namespace, name)
 }
 
-// SecretsFromClientset reads Secrets from the API server on every call.
-func SecretsFromClientset(k kubernetes.Interface) Secrets { return clientsetSecrets{k} }
-
-type clientsetSecrets struct{ k kubernetes.Interface }
-
-func (s clientsetSecrets) Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
-	return s.k.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
-}
-
-// SecretsFromLister reads Secrets from a shared informer's lister.
+// SecretsFromLister reads Secrets from a shared informer's lister. A missing Secret is the
+// API server's NotFound (secrets "x" not found), not the lister's (secret "x" not found), so
+// messages read as Flagger's, which reads Secrets from the API server.
 func SecretsFromLister(l corelisters.SecretLister) Secrets { return listerSecrets{l} }
 
 type listerSecrets struct{ l corelisters.SecretLister }
 
 func (s listerSecrets) Secret(_ context.Context, namespace, name string) (*corev1.Secret, error) {
-	return s.l.Secrets(namespace).Get(name)
+	secret, err := s.l.Secrets(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, apierrors.NewNotFound(corev1.Resource("secrets"), name)
+	}
+	return secret, err
 }

@@ -8,14 +8,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/fake"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/gitcanary/gitcanary/api/v1beta1"
 	"github.com/gitcanary/gitcanary/engine/metrics"
 )
 
@@ -124,11 +123,11 @@ func newDispatcher(t *testing.T, opts Options, providers []*v1beta1.AlertProvide
 	for _, p := range providers {
 		require.NoError(t, store.Add(p))
 	}
-	objs := make([]runtime.Object, 0, len(secrets))
+	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
 	for _, s := range secrets {
-		objs = append(objs, s)
+		require.NoError(t, indexer.Add(s))
 	}
-	return New(ProvidersFromStore(store), metrics.SecretsFromClientset(fake.NewClientset(objs...)), opts)
+	return New(ProvidersFromStore(store), metrics.SecretsFromLister(corelisters.NewSecretLister(indexer)), opts)
 }
 
 // compactJSON normalises a JSON document for comparison.

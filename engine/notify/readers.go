@@ -3,11 +3,11 @@ package notify
 import (
 	"context"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/cache"
+
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/cache"
 )
 
 // Providers reads AlertProviders.
@@ -15,18 +15,9 @@ type Providers interface {
 	AlertProvider(ctx context.Context, namespace, name string) (*v1beta1.AlertProvider, error)
 }
 
-// Secrets reads Secrets; metrics.SecretsFromClientset and metrics.SecretsFromLister satisfy it.
+// Secrets reads Secrets; metrics.SecretsFromLister satisfies it.
 type Secrets interface {
 	Secret(ctx context.Context, namespace, name string) (*corev1.Secret, error)
-}
-
-// ProvidersFromClient reads AlertProviders from the API server on every call.
-func ProvidersFromClient(c *client.Client) Providers { return clientProviders{c} }
-
-type clientProviders struct{ c *client.Client }
-
-func (p clientProviders) AlertProvider(ctx context.Context, namespace, name string) (*v1beta1.AlertProvider, error) {
-	return p.c.AlertProviders(namespace).Get(ctx, name, metav1.GetOptions{})
 }
 
 // ProvidersFromStore reads AlertProviders from a shared informer's store, keyed

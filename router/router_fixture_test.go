@@ -24,6 +24,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/client/clienttest"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/api/v1beta1/canarytest"
 	"github.com/gitcanary/gitcanary/engine/workload"
 )
 
@@ -38,19 +39,8 @@ var canaryOwner = metav1.OwnerReference{
 	Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
 }
 
-func newCanary(opts ...func(*v1beta1.Canary)) *v1beta1.Canary {
-	c := &v1beta1.Canary{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "flagger.app/v1beta1", Kind: "Canary"},
-		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: ns, UID: "canary-uid"},
-		Spec: v1beta1.CanarySpec{
-			TargetRef: v1beta1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
-			Service:   v1beta1.CanaryService{Port: 9898},
-		},
-	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+func newCanary(opts ...canarytest.Option) *v1beta1.Canary {
+	return canarytest.New(append([]canarytest.Option{canarytest.Namespace(ns)}, opts...)...)
 }
 
 func withProvider(p string) func(*v1beta1.Canary) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/api/v1beta1/canarytest"
 	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -102,7 +103,7 @@ func TestEventRecorderWritesEvents(t *testing.T) {
 		require.Equal(t, ReasonSynced, ev.Reason)
 		require.Equal(t, "flagger", ev.Source.Component, "Flagger's source, which its users filter on")
 		require.Equal(t, corev1.ObjectReference{
-			Kind: "Canary", Namespace: "test", Name: "podinfo", UID: "uid-1", APIVersion: "flagger.app/v1beta1",
+			Kind: "Canary", Namespace: "test", Name: "podinfo", UID: canarytest.UID, APIVersion: "flagger.app/v1beta1",
 		}, ev.InvolvedObject)
 		got = append(got, ev.Message)
 		if ev.Message == want[len(want)-1] {

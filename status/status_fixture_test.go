@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/api/v1beta1/canarytest"
 	"github.com/stretchr/testify/require"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -226,20 +227,6 @@ func writeStatus(w http.ResponseWriter, err *apierrors.StatusError) {
 	_ = json.NewEncoder(w).Encode(st)
 }
 
-type canaryOpt func(*v1beta1.Canary)
+type canaryOpt = canarytest.Option
 
-func newCanary(opts ...canaryOpt) *v1beta1.Canary {
-	c := &v1beta1.Canary{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "flagger.app/v1beta1", Kind: "Canary"},
-		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: "test", UID: "uid-1"},
-		Spec: v1beta1.CanarySpec{
-			TargetRef: v1beta1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
-			Service:   v1beta1.CanaryService{Port: 9898},
-			Analysis:  &v1beta1.CanaryAnalysis{Interval: "1m", Threshold: 5, MaxWeight: 50, StepWeight: 5},
-		},
-	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
-}
+func newCanary(opts ...canaryOpt) *v1beta1.Canary { return canarytest.New(opts...) }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/api/v1beta1/canarytest"
 )
 
 // promRequest is what the fake Prometheus saw of one query.
@@ -100,22 +101,9 @@ func (p *fakeProm) lastQuery(t *testing.T) string {
 	return seen[len(seen)-1].query
 }
 
-type canaryOpt func(*v1beta1.Canary)
+type canaryOpt = canarytest.Option
 
-func newCanary(opts ...canaryOpt) *v1beta1.Canary {
-	c := &v1beta1.Canary{
-		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: "test"},
-		Spec: v1beta1.CanarySpec{
-			TargetRef: v1beta1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
-			Service:   v1beta1.CanaryService{Port: 9898},
-			Analysis:  &v1beta1.CanaryAnalysis{Interval: "1m", Threshold: 5},
-		},
-	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
-}
+func newCanary(opts ...canaryOpt) *v1beta1.Canary { return canarytest.New(opts...) }
 
 func withMetricsServer(addr string) canaryOpt {
 	return func(c *v1beta1.Canary) { c.Spec.MetricsServer = addr }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/api/v1beta1/canarytest"
 	"github.com/gitcanary/gitcanary/engine/metrics"
 )
 
@@ -70,22 +71,11 @@ func (s *chatServer) only(t *testing.T) post {
 	return got[0]
 }
 
-type canaryOpt func(*v1beta1.Canary)
+type canaryOpt = canarytest.Option
 
+// newCanary is canarytest's Canary with a 60 s progress deadline.
 func newCanary(opts ...canaryOpt) *v1beta1.Canary {
-	deadline := int32(60)
-	c := &v1beta1.Canary{
-		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: "test"},
-		Spec: v1beta1.CanarySpec{
-			TargetRef:               v1beta1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
-			ProgressDeadlineSeconds: &deadline,
-			Analysis:                &v1beta1.CanaryAnalysis{Interval: "1m", Threshold: 5, MaxWeight: 50, StepWeight: 5},
-		},
-	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+	return canarytest.New(append([]canaryOpt{canarytest.ProgressDeadline(60)}, opts...)...)
 }
 
 func withAlerts(alerts ...v1beta1.CanaryAlert) canaryOpt {

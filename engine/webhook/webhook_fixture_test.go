@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/api/v1beta1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/gitcanary/gitcanary/api/v1beta1/canarytest"
 )
 
 // reply is one scripted answer of the hook server.
@@ -90,25 +90,14 @@ func fastClient(opts Options) *Client {
 	return New(opts)
 }
 
-type canaryOpt func(*v1beta1.Canary)
+type canaryOpt = canarytest.Option
 
+// newCanary is canarytest's Canary progressing a new revision whose config is tracked.
 func newCanary(opts ...canaryOpt) *v1beta1.Canary {
-	c := &v1beta1.Canary{
-		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: "test"},
-		Spec: v1beta1.CanarySpec{
-			TargetRef: v1beta1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
-			Analysis:  &v1beta1.CanaryAnalysis{Interval: "1m", Threshold: 5},
-		},
-		Status: v1beta1.CanaryStatus{
-			Phase:           v1beta1.CanaryPhaseProgressing,
-			LastAppliedSpec: "5d9f7c8b6",
-			TrackedConfigs:  map[string]string{"configmap/podinfo-config": "a1b2c3d4e5f60718"},
-		},
-	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+	return canarytest.New(append([]canaryOpt{canarytest.Phase(v1beta1.CanaryPhaseProgressing), func(c *v1beta1.Canary) {
+		c.Status.LastAppliedSpec = "5d9f7c8b6"
+		c.Status.TrackedConfigs = map[string]string{"configmap/podinfo-config": "a1b2c3d4e5f60718"}
+	}}, opts...)...)
 }
 
 func withHooks(hooks ...v1beta1.CanaryWebhook) canaryOpt {

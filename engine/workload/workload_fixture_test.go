@@ -23,6 +23,7 @@ import (
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/client/clienttest"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
+	"github.com/gitcanary/gitcanary/api/v1beta1/canarytest"
 )
 
 const ns = "test"
@@ -30,20 +31,9 @@ const ns = "test"
 var now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 // newCanary returns the podinfo Canary of the Crossover tutorial.
-func newCanary(opts ...func(*v1beta1.Canary)) *v1beta1.Canary {
-	c := &v1beta1.Canary{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "flagger.app/v1beta1", Kind: "Canary"},
-		ObjectMeta: metav1.ObjectMeta{Name: "podinfo", Namespace: ns, UID: "canary-uid"},
-		Spec: v1beta1.CanarySpec{
-			TargetRef: v1beta1.LocalObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "podinfo"},
-			Service:   v1beta1.CanaryService{Port: 9898},
-			Analysis:  &v1beta1.CanaryAnalysis{Interval: "15s", Threshold: 5, MaxWeight: 50, StepWeight: 5},
-		},
-	}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
+// newCanary returns the podinfo Canary of the Crossover tutorial (interval 15s).
+func newCanary(opts ...canarytest.Option) *v1beta1.Canary {
+	return canarytest.New(append([]canarytest.Option{canarytest.Namespace(ns), canarytest.Interval("15s")}, opts...)...)
 }
 
 func withHPA(name string) func(*v1beta1.Canary) {

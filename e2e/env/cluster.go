@@ -94,11 +94,12 @@ func crdEstablished(dyn dynamic.Interface, name string) func(context.Context) er
 	}
 }
 
-// createNode registers the fake node: no taints, generous capacity; kwok makes it Ready.
+// createNode registers the fake node: no taints, capacity for maxPods pods of podinfo's
+// requests (100m CPU, 64Mi); kwok makes it Ready.
 func (e *Env) createNode(ctx context.Context) error {
 	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    *resource.NewQuantity(64, resource.DecimalSI),
-		corev1.ResourceMemory: *resource.NewQuantity(256<<30, resource.BinarySI),
+		corev1.ResourceCPU:    *resource.NewQuantity(maxPods/10, resource.DecimalSI),
+		corev1.ResourceMemory: *resource.NewQuantity(maxPods*64<<20, resource.BinarySI),
 		corev1.ResourcePods:   *resource.NewQuantity(maxPods, resource.DecimalSI),
 	}
 	node := &corev1.Node{

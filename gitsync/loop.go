@@ -91,7 +91,12 @@ type Loop struct {
 	renderMu sync.Mutex // one kustomize build at a time
 	health   *healthWatch
 
-	mu        sync.Mutex
+	mu    sync.Mutex // guards state
+	state loopState
+}
+
+// loopState is what the loop knows of the overlays between syncs.
+type loopState struct {
 	status    map[string]*OverlayStatus
 	sources   map[string]string // "<namespace>/<name>" of a Canary → commit that applied it
 	homes     map[string]string // "<namespace>/<name>" of a Canary → overlay that renders it
@@ -117,8 +122,8 @@ func New(fetcher Fetcher, applier Applier, opts Options) *Loop {
 	if opts.HealthTimeout <= 0 {
 		opts.HealthTimeout = DefaultHealthTimeout
 	}
-	l := &Loop{fetcher: fetcher, applier: applier, opts: opts, status: map[string]*OverlayStatus{},
-		sources: map[string]string{}, homes: map[string]string{}, targets: map[string]target{}, restore: map[string]bool{}}
+	l := &Loop{fetcher: fetcher, applier: applier, opts: opts, state: loopState{status: map[string]*OverlayStatus{},
+		sources: map[string]string{}, homes: map[string]string{}, targets: map[string]target{}, restore: map[string]bool{}}}
 	l.health = &healthWatch{loop: l, cancels: map[string]context.CancelFunc{}}
 	return l
 }
@@ -141,8 +146,8 @@ func (l *Loop) Sync(ctx context.Context) (err error) {
 		return fmt.Errorf("fetch source: %w", err)
 	}
 	l.mu.Lock()
-	reconcile, restore, retry := l.reconcile, l.restore, l.pending
-	l.reconcile, l.restore = false, map[string]bool{}
+	reconcile, restore, retry := l.state.reconcile, l.state.restore, l.state.pending
+	l.state.reconcile, l.state.restore = false, map[string]bool{}
 	l.mu.Unlock()
 	if !moved && !reconcile && !retry && len(restore) == 0 {
 		return nil
@@ -183,7 +188,7 @@ func (l *Loop) Sync(ctx context.Context) (err error) {
 		failed = failed || f
 	}
 	l.mu.Lock()
-	l.pending = failed
+	l.state.pending = failed
 	l.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)
@@ -215,7 +220,7 @@ func (l *Loop) syncOverlay(ctx context.Context, co gitsource.Checkout, j job) (a
 // caller triggers the sync.
 func (l *Loop) RequestReconcile() {
 	l.mu.Lock()
-	l.reconcile = true
+	l.state.reconcile = true
 	l.mu.Unlock()
 }
 
@@ -225,9 +230,9 @@ func (l *Loop) RequestReconcile() {
 func (l *Loop) Restore(namespace, name string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	t, ok := l.targets[namespace+"/"+name]
+	t, ok := l.state.targets[namespace+"/"+name]
 	if ok {
-		l.restore[t.overlay] = true
+		l.state.restore[t.overlay] = true
 	}
 	return ok
 }
@@ -239,7 +244,7 @@ func (l *Loop) Restore(namespace, name string) bool {
 func (l *Loop) TargetRevision(namespace, name string) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	t, ok := l.targets[namespace+"/"+name]
+	t, ok := l.state.targets[namespace+"/"+name]
 	return t.revision, ok && t.revision != ""
 }
 
@@ -247,7 +252,7 @@ func (l *Loop) TargetRevision(namespace, name string) (string, bool) {
 func (l *Loop) Overlay(namespace, name string) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	o, ok := l.homes[namespace+"/"+name]
+	o, ok := l.state.homes[namespace+"/"+name]
 	return o, ok
 }
 
@@ -255,7 +260,7 @@ func (l *Loop) Overlay(namespace, name string) (string, bool) {
 func (l *Loop) SourceCommit(namespace, name string) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c, ok := l.sources[namespace+"/"+name]
+	c, ok := l.state.sources[namespace+"/"+name]
 	return c, ok
 }
 

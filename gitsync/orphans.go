@@ -41,7 +41,7 @@ func (l *Loop) markOrphans(ctx context.Context, root string, overlays []string) 
 		l.orphan(ctx, inv)
 	}
 	l.mu.Lock()
-	for name, st := range l.status {
+	for name, st := range l.state.status {
 		if st.Orphaned && !orphaned[name] {
 			st.Orphaned = false
 			l.opts.Logger.Info("overlay is back in Git", "overlay", name)

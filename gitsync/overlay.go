@@ -14,7 +14,7 @@ import (
 // applied output again is in sync with Git, whatever failed before.
 func (l *Loop) inSync(ctx context.Context, overlay, digest string) bool {
 	l.mu.Lock()
-	st, ok := l.status[overlay]
+	st, ok := l.state.status[overlay]
 	if !ok || st.Digest != digest || st.Revision == "" {
 		l.mu.Unlock()
 		return false
@@ -112,12 +112,12 @@ func (l *Loop) record(overlay, commit, digest string, b *render.Bundle, res *app
 	for _, c := range b.Canaries {
 		key := c.Namespace + "/" + c.Name
 		st.Canaries = append(st.Canaries, key)
-		l.sources[key] = commit
-		l.homes[key] = overlay
+		l.state.sources[key] = commit
+		l.state.homes[key] = overlay
 	}
 	l.forgetTargets(overlay)
 	for key, rev := range res.Targets {
-		l.targets[key] = target{overlay: overlay, revision: rev}
+		l.state.targets[key] = target{overlay: overlay, revision: rev}
 	}
 }
 
@@ -129,8 +129,8 @@ func (l *Loop) setSources(b *render.Bundle, commit string) map[string]string {
 	prev := make(map[string]string, len(b.Canaries))
 	for _, c := range b.Canaries {
 		key := c.Namespace + "/" + c.Name
-		prev[key] = l.sources[key]
-		l.sources[key] = commit
+		prev[key] = l.state.sources[key]
+		l.state.sources[key] = commit
 	}
 	return prev
 }
@@ -141,18 +141,18 @@ func (l *Loop) restoreSources(prev map[string]string) {
 	defer l.mu.Unlock()
 	for key, commit := range prev {
 		if commit == "" {
-			delete(l.sources, key)
+			delete(l.state.sources, key)
 		} else {
-			l.sources[key] = commit
+			l.state.sources[key] = commit
 		}
 	}
 }
 
 // forgetTargets drops what Git wants of the overlay's canary targets; l.mu must be held.
 func (l *Loop) forgetTargets(overlay string) {
-	for key, t := range l.targets {
+	for key, t := range l.state.targets {
 		if t.overlay == overlay {
-			delete(l.targets, key)
+			delete(l.state.targets, key)
 		}
 	}
 }

@@ -88,8 +88,8 @@ func (s OverlayStatus) Ready() bool {
 func (l *Loop) Status() []OverlayStatus {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]OverlayStatus, 0, len(l.status))
-	for _, st := range l.status {
+	out := make([]OverlayStatus, 0, len(l.state.status))
+	for _, st := range l.state.status {
 		out = append(out, st.clone())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Overlay < out[j].Overlay })
@@ -105,10 +105,10 @@ func (s *OverlayStatus) clone() OverlayStatus {
 
 // entry returns the status of an overlay, creating it; l.mu must be held.
 func (l *Loop) entry(overlay string) *OverlayStatus {
-	st, ok := l.status[overlay]
+	st, ok := l.state.status[overlay]
 	if !ok {
 		st = &OverlayStatus{Overlay: overlay}
-		l.status[overlay] = st
+		l.state.status[overlay] = st
 	}
 	return st
 }
@@ -130,10 +130,10 @@ func (l *Loop) changed(ctx context.Context, overlay string) {
 func (l *Loop) seed(invs []apply.Inventory) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.loaded {
+	if l.state.loaded {
 		return
 	}
-	l.loaded = true
+	l.state.loaded = true
 	for _, inv := range invs {
 		st := l.entry(inv.Set)
 		if st.Digest != "" {
@@ -149,14 +149,14 @@ func (l *Loop) seed(invs []apply.Inventory) {
 				key := r.Namespace + "/" + r.Name
 				st.Canaries = append(st.Canaries, key)
 				if inv.Digest != "" {
-					l.sources[key] = inv.Revision
-					l.homes[key] = inv.Set
+					l.state.sources[key] = inv.Revision
+					l.state.homes[key] = inv.Set
 				}
 			}
 		}
 		for key, rev := range inv.Targets {
 			if inv.Digest != "" {
-				l.targets[key] = target{overlay: inv.Set, revision: rev}
+				l.state.targets[key] = target{overlay: inv.Set, revision: rev}
 			}
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // build writes the ledger's files for the batch on top of head and stores the commit under
 // localRef. It returns the commit and the number of canaries it touches.
 func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]int, ex extras) (plumbing.Hash, int, error) {
-	s := l.repo.Storer
+	s := l.branch.repo.Storer
 	var baseTree plumbing.Hash
 	var parents []plumbing.Hash
 	if !head.IsZero() {
@@ -66,7 +66,7 @@ func (l *Ledger) build(head plumbing.Hash, batch []Transition, drops map[string]
 	if err := s.SetReference(plumbing.NewHashReference(localRef, h)); err != nil {
 		return plumbing.ZeroHash, 0, err
 	}
-	l.built = changes
+	l.branch.built = changes
 	return h, len(changes), nil
 }
 
@@ -84,7 +84,7 @@ func (l *Ledger) fold(existing []statusEntry, batch []Transition, drops map[stri
 		}
 		c := &canaryChange{key: key, status: &Status{}}
 		if h, ok := blobs[key]; ok {
-			b, err := readBlob(l.repo.Storer, h)
+			b, err := readBlob(l.branch.repo.Storer, h)
 			if err != nil {
 				return nil, fmt.Errorf("read status of %s: %w", key, err)
 			}
@@ -144,7 +144,7 @@ func splitKey(k string) (namespace, name string) {
 // files stores the changed canary and overlay files and the STATUS.md over every canary and
 // overlay on the branch.
 func (l *Ledger) files(existing []statusEntry, changes []*canaryChange, overlays overlayChange) (map[string]plumbing.Hash, error) {
-	s := l.repo.Storer
+	s := l.branch.repo.Storer
 	files := overlays.files
 	ours := map[string]bool{}
 	cache := make(map[string]Row, len(existing))
@@ -171,7 +171,7 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange, overlays
 		if ours[e.namespace+"/"+e.name] {
 			continue
 		}
-		row, ok := l.rows[e.blob.String()]
+		row, ok := l.branch.rows[e.blob.String()]
 		if !ok {
 			b, err := readBlob(s, e.blob)
 			if err != nil {
@@ -187,7 +187,7 @@ func (l *Ledger) files(existing []statusEntry, changes []*canaryChange, overlays
 		cache[e.blob.String()] = row
 		rows = append(rows, row)
 	}
-	l.rows = cache
+	l.branch.rows = cache
 	h, err := gitsource.StoreBlob(s, markdownTable(rows, overlays.all))
 	if err != nil {
 		return nil, err

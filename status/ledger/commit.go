@@ -34,13 +34,13 @@ func (l *Ledger) flushOnce(ctx context.Context) error {
 		return err
 	}
 	l.mu.Lock()
-	l.queue = append([]Transition(nil), l.queue[len(batch):]...)
-	l.extra.uses = append([]Gate(nil), l.extra.uses[len(ex.uses):]...)
-	l.extra.notes = append([]Note(nil), l.extra.notes[len(ex.notes):]...)
-	l.extra.overlays = append([]Overlay(nil), l.extra.overlays[len(ex.overlays):]...)
+	l.pending.queue = append([]Transition(nil), l.pending.queue[len(batch):]...)
+	l.pending.extra.uses = append([]Gate(nil), l.pending.extra.uses[len(ex.uses):]...)
+	l.pending.extra.notes = append([]Note(nil), l.pending.extra.notes[len(ex.notes):]...)
+	l.pending.extra.overlays = append([]Overlay(nil), l.pending.extra.overlays[len(ex.overlays):]...)
 	for k, n := range drops {
-		if l.drops[k] -= n; l.drops[k] <= 0 {
-			delete(l.drops, k)
+		if l.pending.drops[k] -= n; l.pending.drops[k] <= 0 {
+			delete(l.pending.drops, k)
 		}
 	}
 	l.mu.Unlock()
@@ -56,7 +56,7 @@ func (l *Ledger) nextBatch() ([]Transition, map[string]int, extras) {
 	defer l.mu.Unlock()
 	cost := map[string]int{}
 	n := 0
-	for _, t := range l.queue {
+	for _, t := range l.pending.queue {
 		k := t.key()
 		if n == l.opts.MaxBatch || (cost[k] > 0 && cost[k]+t.cost() > l.opts.EventHistory) {
 			break
@@ -64,13 +64,13 @@ func (l *Ledger) nextBatch() ([]Transition, map[string]int, extras) {
 		cost[k] += t.cost()
 		n++
 	}
-	drops := make(map[string]int, len(l.drops))
-	for k, v := range l.drops {
+	drops := make(map[string]int, len(l.pending.drops))
+	for k, v := range l.pending.drops {
 		drops[k] = v
 	}
-	ex := extras{uses: append([]Gate(nil), l.extra.uses...), notes: append([]Note(nil), l.extra.notes...),
-		overlays: append([]Overlay(nil), l.extra.overlays...)}
-	return append([]Transition(nil), l.queue[:n]...), drops, ex
+	ex := extras{uses: append([]Gate(nil), l.pending.extra.uses...), notes: append([]Note(nil), l.pending.extra.notes...),
+		overlays: append([]Overlay(nil), l.pending.extra.overlays...)}
+	return append([]Transition(nil), l.pending.queue[:n]...), drops, ex
 }
 
 // commitAndPush builds the commit on the current head of the branch and pushes it; when another
@@ -89,13 +89,13 @@ func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops ma
 		if commit.IsZero() {
 			return head, 0, nil // the branch records the whole batch already
 		}
-		err = l.client.Push(ctx, l.repo, localRef, branch, head)
+		err = l.client.Push(ctx, l.branch.repo, localRef, branch, head)
 		if err == nil {
-			for _, c := range l.built {
+			for _, c := range l.branch.built {
 				l.committed.learn(c.key, c.status)
 			}
-			if l.commits++; l.commits%resetEvery == 0 {
-				l.repo = nil
+			if l.branch.commits++; l.branch.commits%resetEvery == 0 {
+				l.branch.repo = nil
 			}
 			return commit, changes, nil
 		}
@@ -112,24 +112,24 @@ func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops ma
 // fetchHead fetches the status branch (depth 1) and returns its head, or zero when the branch
 // does not exist yet.
 func (l *Ledger) fetchHead(ctx context.Context) (plumbing.Hash, error) {
-	if l.repo == nil {
+	if l.branch.repo == nil {
 		repo, err := git.Init(memory.NewStorage(), nil)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("init ledger repository: %w", err)
 		}
-		l.repo, l.rows, l.overlayRows = repo, nil, nil
+		l.branch.repo, l.branch.rows, l.branch.overlayRows = repo, nil, nil
 	}
 	remote := plumbing.NewRemoteReferenceName("origin", l.opts.Branch)
 	spec := config.RefSpec("+" + plumbing.NewBranchReferenceName(l.opts.Branch).String() + ":" + remote.String())
-	err := l.client.Fetch(ctx, l.repo, 1, spec)
+	err := l.client.Fetch(ctx, l.branch.repo, 1, spec)
 	if errors.Is(err, gitsource.ErrRefNotFound) {
-		_ = l.repo.Storer.RemoveReference(remote)
+		_ = l.branch.repo.Storer.RemoveReference(remote)
 		return plumbing.ZeroHash, nil
 	}
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	ref, err := l.repo.Reference(remote, true)
+	ref, err := l.branch.repo.Reference(remote, true)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("read fetched %s: %w", remote, err)
 	}

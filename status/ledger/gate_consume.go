@@ -47,7 +47,7 @@ func (l *Ledger) foldExtras(existing []statusEntry, changes []*canaryChange, ex 
 		}
 		c := &canaryChange{key: key, status: &Status{Namespace: namespace, Name: name}, noFile: true}
 		if h, found := blobs[key]; found {
-			b, err := readBlob(l.repo.Storer, h)
+			b, err := readBlob(l.branch.repo.Storer, h)
 			if err != nil {
 				return nil, fmt.Errorf("read status of %s: %w", key, err)
 			}
@@ -81,7 +81,7 @@ func (l *Ledger) consumeGates(baseTree plumbing.Hash, uses []Gate, files map[str
 	if len(uses) == 0 || baseTree.IsZero() {
 		return nil
 	}
-	root, err := object.GetTree(l.repo.Storer, baseTree)
+	root, err := object.GetTree(l.branch.repo.Storer, baseTree)
 	if err != nil {
 		return fmt.Errorf("read status tree %s: %w", baseTree, err)
 	}

@@ -45,15 +45,20 @@ type Gates struct {
 	log    logr.Logger
 	wake   chan struct{}
 
-	refreshMu sync.Mutex // serialises Refresh; guards repo, reader, invalid
-	repo      *git.Repository
-	fetches   int
-	reader    gateReader
-	invalid   map[string]bool // error texts logged already
+	refreshMu sync.Mutex // serialises Refresh; guards fetched
+	fetched   fetchState
 
 	mu    sync.RWMutex // guards gates, head
 	gates map[string]Gate
 	head  string
+}
+
+// fetchState is what Refresh keeps of the status branch between fetches.
+type fetchState struct {
+	repo    *git.Repository
+	fetches int
+	reader  gateReader
+	invalid map[string]bool // error texts logged already
 }
 
 // NewGates returns a reader of the gates on remote's status branch. It does no I/O.
@@ -78,8 +83,8 @@ func NewGates(remote gitsource.Remote, opts GatesOptions) (*Gates, error) {
 		return nil, err
 	}
 	return &Gates{client: c, opts: opts, log: opts.Log.WithValues("repository", c.String(), "branch", opts.Branch),
-		wake: make(chan struct{}, 1), invalid: map[string]bool{}, gates: map[string]Gate{},
-		reader: gateReader{depth: opts.Depth, allowed: opts.AllowedSigners, deciders: map[string]Decider{}}}, nil
+		wake: make(chan struct{}, 1), gates: map[string]Gate{}, fetched: fetchState{invalid: map[string]bool{},
+			reader: gateReader{depth: opts.Depth, allowed: opts.AllowedSigners, deciders: map[string]Decider{}}}}, nil
 }
 
 // Lookup returns the decision of one kind committed for a canary, as of the last Refresh.
@@ -147,11 +152,11 @@ func (g *Gates) Refresh(ctx context.Context) error {
 	}
 	gates := map[string]Gate{}
 	if !head.IsZero() {
-		c, err := g.repo.CommitObject(head)
+		c, err := g.fetched.repo.CommitObject(head)
 		if err != nil {
 			return fmt.Errorf("read status branch head %s: %w", head, err)
 		}
-		found, errs := g.reader.read(c)
+		found, errs := g.fetched.reader.read(c)
 		for _, gate := range found {
 			gates[gate.Path()] = gate
 		}
@@ -169,24 +174,24 @@ func (g *Gates) Refresh(ctx context.Context) error {
 // fetch brings the branch's last Depth commits into memory and returns its head (zero when
 // the branch does not exist). The repository is dropped now and then to bound its memory.
 func (g *Gates) fetch(ctx context.Context) (plumbing.Hash, error) {
-	if g.repo == nil || g.fetches%resetEvery == 0 {
+	if g.fetched.repo == nil || g.fetched.fetches%resetEvery == 0 {
 		repo, err := git.Init(memory.NewStorage(), nil)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("init gates repository: %w", err)
 		}
-		g.repo = repo
+		g.fetched.repo = repo
 	}
-	g.fetches++
+	g.fetched.fetches++
 	remote := plumbing.NewRemoteReferenceName("origin", g.opts.Branch)
 	spec := config.RefSpec("+" + plumbing.NewBranchReferenceName(g.opts.Branch).String() + ":" + remote.String())
-	err := g.client.Fetch(ctx, g.repo, g.opts.Depth, spec)
+	err := g.client.Fetch(ctx, g.fetched.repo, g.opts.Depth, spec)
 	if errors.Is(err, gitsource.ErrRefNotFound) {
 		return plumbing.ZeroHash, nil
 	}
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	ref, err := g.repo.Reference(remote, true)
+	ref, err := g.fetched.repo.Reference(remote, true)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("read fetched %s: %w", remote, err)
 	}
@@ -197,9 +202,9 @@ func (g *Gates) logInvalid(errs []error) {
 	seen := map[string]bool{}
 	for _, err := range errs {
 		seen[err.Error()] = true
-		if !g.invalid[err.Error()] {
+		if !g.fetched.invalid[err.Error()] {
 			g.log.Error(err, "invalid gate file ignored")
 		}
 	}
-	g.invalid = seen
+	g.fetched.invalid = seen
 }

@@ -107,15 +107,25 @@ type Ledger struct {
 	log    logr.Logger
 	wake   chan struct{}
 
-	mu      sync.Mutex // guards queue, drops, dropped, extra
+	mu      sync.Mutex // guards pending
+	pending pending
+
+	committed committed // the last transition the branch records, per canary
+
+	flushMu sync.Mutex // serialises flushes; guards branch
+	branch  branchState
+}
+
+// pending is what waits for the next flush.
+type pending struct {
 	queue   []Transition
 	drops   map[string]int
 	dropped int
 	extra   extras // decisions to consume and notes to record
+}
 
-	committed committed // the last transition the branch records, per canary
-
-	flushMu     sync.Mutex // serialises flushes; guards the fields below
+// branchState is what the ledger keeps of the status branch between flushes.
+type branchState struct {
 	repo        *git.Repository
 	commits     int
 	rows        map[string]Row     // STATUS.md rows by status blob hash
@@ -137,7 +147,7 @@ func New(remote gitsource.Remote, opts Options) (*Ledger, error) {
 		return nil, err
 	}
 	return &Ledger{client: c, opts: opts, log: opts.Log.WithValues("repository", c.String(), "branch", opts.Branch),
-		wake: make(chan struct{}, 1), drops: map[string]int{}}, nil
+		wake: make(chan struct{}, 1), pending: pending{drops: map[string]int{}}}, nil
 }
 
 // Record queues a transition for the next commit. It never blocks on Git. It returns
@@ -154,14 +164,14 @@ func (l *Ledger) Record(t Transition) error {
 	t.Metrics = append([]MetricResult(nil), t.Metrics...)
 	t.Webhooks = append([]WebhookResult(nil), t.Webhooks...)
 	l.mu.Lock()
-	if len(l.queue) >= l.opts.MaxQueue {
-		l.drops[t.key()]++
-		l.dropped++
+	if len(l.pending.queue) >= l.opts.MaxQueue {
+		l.pending.drops[t.key()]++
+		l.pending.dropped++
 		l.mu.Unlock()
 		l.log.Error(ErrQueueFull, "transition not recorded", "canary", t.key(), "phase", t.Phase)
 		return fmt.Errorf("record %s %s: %w (%d waiting)", t.key(), t.Phase, ErrQueueFull, l.opts.MaxQueue)
 	}
-	l.queue = append(l.queue, t)
+	l.pending.queue = append(l.pending.queue, t)
 	l.mu.Unlock()
 	select {
 	case l.wake <- struct{}{}:
@@ -183,7 +193,7 @@ func (l *Ledger) Committed(namespace, name, uid string) int64 {
 // never blocks on Git.
 func (l *Ledger) ConsumeGate(g Gate) {
 	l.mu.Lock()
-	l.extra.uses = append(l.extra.uses, g)
+	l.pending.extra.uses = append(l.pending.extra.uses, g)
 	l.mu.Unlock()
 	l.poke()
 }
@@ -197,7 +207,7 @@ func (l *Ledger) Note(n Note) error {
 		return err
 	}
 	l.mu.Lock()
-	l.extra.notes = append(l.extra.notes, n)
+	l.pending.extra.notes = append(l.pending.extra.notes, n)
 	l.mu.Unlock()
 	l.poke()
 	return nil
@@ -215,14 +225,14 @@ func (l *Ledger) poke() {
 func (l *Ledger) Pending() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.queue)
+	return len(l.pending.queue)
 }
 
 // Dropped is the number of transitions Record refused because the queue was full.
 func (l *Ledger) Dropped() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.dropped
+	return l.pending.dropped
 }
 
 // Run commits queued transitions until ctx ends: it waits Options.Window after a transition so
@@ -273,7 +283,7 @@ func (l *Ledger) Flush(ctx context.Context) error {
 func (l *Ledger) idle() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.queue) == 0 && len(l.drops) == 0 && l.extra.empty()
+	return len(l.pending.queue) == 0 && len(l.pending.drops) == 0 && l.pending.extra.empty()
 }
 
 // sleep waits d on the ledger's clock; false means ctx ended.

@@ -214,7 +214,7 @@ func (l *Ledger) RecordOverlay(o Overlay) error {
 	o.Time = o.Time.UTC()
 	o.Drift = append([]string(nil), o.Drift...)
 	l.mu.Lock()
-	l.extra.overlays = append(l.extra.overlays, o)
+	l.pending.extra.overlays = append(l.pending.extra.overlays, o)
 	l.mu.Unlock()
 	l.poke()
 	return nil
@@ -252,9 +252,9 @@ type overlayChange struct {
 // overlayFiles stores the files of the batch's overlay records and reads the other overlays on
 // the branch.
 func (l *Ledger) overlayFiles(baseTree plumbing.Hash, records []Overlay) (overlayChange, error) {
-	s := l.repo.Storer
+	s := l.branch.repo.Storer
 	oc := overlayChange{records: records, files: map[string]plumbing.Hash{}}
-	existing, cache, err := readOverlays(s, baseTree, l.overlayRows)
+	existing, cache, err := readOverlays(s, baseTree, l.branch.overlayRows)
 	if err != nil {
 		return oc, err
 	}
@@ -278,6 +278,6 @@ func (l *Ledger) overlayFiles(baseTree plumbing.Hash, records []Overlay) (overla
 			oc.all = append(oc.all, o)
 		}
 	}
-	l.overlayRows = cache
+	l.branch.overlayRows = cache
 	return oc, nil
 }

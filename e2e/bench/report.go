@@ -63,7 +63,7 @@ func (r *scaleResult) markdown() string {
 	row("API requests of the controller during the promotions", fmt.Sprintf("%s /min, %s per tick", num(r.promoteWindow.clientRequests),
 		ratio(r.promoteWindow.clientRequests, r.promoteWindow.ticks)), "")
 	row("ledger commits (transitions) since the new image", fmt.Sprintf("%d (%d), %.1f /min", r.ledgerCommits, r.ledgerTransitions,
-		float64(r.ledgerCommits)/math.Max(r.promoted.Minutes(), 1e-9)), "≤ 1 per batch window (2 s)")
+		float64(r.ledgerCommits)/math.Max(r.promoted.Minutes(), 1e-9)), "back to back while transitions keep coming (a backlog is flushed at once), else one per 2 s window")
 	row(fmt.Sprintf("ledger lag, promotion → commit, p50 / p99 / max (%d canaries, 1 s resolution)", len(r.ledgerLags)),
 		fmt.Sprintf("%s / %s / %s s", dec(percentile(r.ledgerLags, 50)), dec(percentile(r.ledgerLags, 99)), dec(percentile(r.ledgerLags, 100))), "")
 	row("ledger queue, largest", num(r.ledgerPendingMax), "not growing")

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/gitcanary/gitcanary/e2e/env"
 	"github.com/gitcanary/gitcanary/e2e/gitserver"
 	"github.com/gitcanary/gitcanary/e2e/walkthrough"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // pushOptions are the flags of `bench push`.
@@ -67,7 +69,10 @@ type pushRun struct {
 	fleet   *fleet
 	ctrl    *walkthrough.Controller
 	tag     int // the last image tag pushed, 6.1.<tag>
-	results []pushResult
+	// notified is when the receiver was last notified: it defers a push that comes within its
+	// MinInterval (1 s) of the last sync it triggered, by design, so pushes are spaced wider.
+	notified time.Time
+	results  []pushResult
 }
 
 // pushResult is one trigger's latencies, push → "New revision detected", in seconds.
@@ -78,6 +83,9 @@ type pushResult struct {
 
 // receiverToken is the push receiver's secret in the benchmark.
 const receiverToken = "bench-receiver-token"
+
+// receiverMinInterval is the receiver's default least time between two syncs it triggers.
+const receiverMinInterval = time.Second
 
 func runPush(ctx context.Context, args []string) error {
 	opts, err := parsePush(args)
@@ -187,6 +195,9 @@ func (p *pushRun) measure(ctx context.Context, trigger string, extra []string, a
 	}
 	defer func() { p.ctrl.Stop(); p.ctrl = nil }()
 	p.progress("controller log %s", p.ctrl.LogPath)
+	if err := p.waitFirstSync(ctx); err != nil {
+		return r, err
+	}
 	for i := range p.opts.rounds {
 		ns := p.fleet.namespace(i%p.opts.canaries + 1)
 		if err := p.waitIdle(ctx, ns); err != nil {
@@ -205,6 +216,13 @@ func (p *pushRun) measure(ctx context.Context, trigger string, extra []string, a
 // pushOnce pushes a new image for the canary of namespace ns, notifies the receiver (notify),
 // and returns the time from the push to the canary's "New revision detected" event.
 func (p *pushRun) pushOnce(ctx context.Context, ns string, notify bool, addr string) (time.Duration, error) {
+	if wait := time.Until(p.notified.Add(receiverMinInterval + 200*time.Millisecond)); notify && wait > 0 {
+		time.Sleep(wait)
+	}
+	if !notify {
+		// A push lands at a random point of the poll period, not right after a poll.
+		time.Sleep(rand.N(p.opts.poll))
+	}
 	p.tag++
 	change := walkthrough.Overlay{"apps/" + ns + "/deployment.yaml": []byte(walkthrough.SetImage(fmt.Sprintf("6.1.%d", p.tag))(p.fleet.deployment))}
 	sha, err := walkthrough.Push(ctx, p.git, "new image for "+ns, change)
@@ -216,6 +234,7 @@ func (p *pushRun) pushOnce(ctx context.Context, ns string, notify bool, addr str
 		if err := notifyGitHub(ctx, addr, sha); err != nil {
 			return 0, err
 		}
+		p.notified = time.Now()
 	}
 	deadline := pushed.Add(p.opts.timeout)
 	for {
@@ -233,6 +252,30 @@ func (p *pushRun) pushOnce(ctx context.Context, ns string, notify bool, addr str
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitFirstSync waits until the controller's first sync is done (gitcanary_sync_total), so
+// that it cannot pick up the first measured push.
+func (p *pushRun) waitFirstSync(ctx context.Context) error {
+	s := newScraper(p.ctrl.MetricsURL, p.env.Client())
+	deadline := time.Now().Add(p.opts.timeout)
+	for {
+		raw, err := s.get(ctx, p.ctrl.MetricsURL+"/metrics")
+		if err == nil {
+			var families map[string]*dto.MetricFamily
+			if families, err = parseMetrics(raw); err == nil && sum(families["gitcanary_sync_total"], nil) >= 1 {
+				return nil
+			}
+		}
+		if p.ctrl.Exited() || time.Now().After(deadline) {
+			return fmt.Errorf("the controller's first sync not done within %v (last error %v)", p.opts.timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

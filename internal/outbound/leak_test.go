@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes/fake"
+	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 )
 
@@ -96,12 +96,16 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	var errs []error
 
 	// Alerts: global Slack, AlertProviders with and without Secrets, a proxy with credentials.
-	secrets := fake.NewClientset(
+	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+	for _, s := range []*corev1.Secret{
 		secret("slack-cred", map[string]string{"address": echo400.URL + slackPath, "token": slackToken}),
 		secret("slack-gone", map[string]string{"address": gone + slackPath, "token": slackToken}),
 		secret("prom-token", map[string]string{"token": promToken}),
 		secret("prom-basic", map[string]string{"username": "prom", "password": promPassword}),
-	)
+	} {
+		require.NoError(t, indexer.Add(s))
+	}
+	secrets := metrics.SecretsFromLister(corelisters.NewSecretLister(indexer))
 	providers := cache.NewStore(cache.MetaNamespaceKeyFunc)
 	for _, p := range []*v1beta1.AlertProvider{
 		provider("echo", v1beta1.SlackProvider, "", "slack-cred", ""),
@@ -112,7 +116,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	} {
 		require.NoError(t, providers.Add(p))
 	}
-	d := notify.New(notify.ProvidersFromStore(providers), metrics.SecretsFromClientset(secrets), notify.Options{Log: log.logger(), Timeout: 2 * time.Second})
+	d := notify.New(notify.ProvidersFromStore(providers), secrets, notify.Options{Log: log.logger(), Timeout: 2 * time.Second})
 	c := canary()
 	for _, name := range []string{"echo", "gone", "teams", "discord", "proxied"} {
 		c.Spec.Analysis.Alerts = append(c.Spec.Analysis.Alerts, v1beta1.CanaryAlert{Name: name, ProviderRef: v1beta1.CrossNamespaceObjectReference{Name: name}})
@@ -129,7 +133,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 		{TeamsURL: "https://teams.example.invalid" + slackPath, TeamsProxy: badProxy},
 	} {
 		o.Log, o.Timeout = log.logger(), 2*time.Second
-		g := notify.New(notify.ProvidersFromStore(cache.NewStore(cache.MetaNamespaceKeyFunc)), metrics.SecretsFromClientset(secrets), o)
+		g := notify.New(notify.ProvidersFromStore(cache.NewStore(cache.MetaNamespaceKeyFunc)), secrets, o)
 		errs = append(errs, g.Notify(t.Context(), canary(), engine.Notification{Message: "m"}))
 	}
 
@@ -153,7 +157,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	} {
 		require.NoError(t, templates.Add(mt))
 	}
-	q := metrics.New(metrics.TemplatesFromStore(templates), metrics.SecretsFromClientset(secrets), metrics.Options{})
+	q := metrics.New(metrics.TemplatesFromStore(templates), secrets, metrics.Options{})
 	for _, name := range []string{"token", "basic", "header", "gone", "userinfo", "redirect"} {
 		_, err := q.Query(t.Context(), canary(), v1beta1.CanaryMetric{Name: name, TemplateRef: &v1beta1.CrossNamespaceObjectReference{Name: name}})
 		require.Error(t, err, name)

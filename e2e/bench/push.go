@@ -343,23 +343,7 @@ func (p *pushRun) progress(format string, args ...any) {
 }
 
 // teardown stops everything; on failure it prints the ends of the logs.
-func (p *pushRun) teardown(runErr error) {
-	if runErr != nil && p.env != nil {
-		p.env.DumpLogs(p.log)
-		if p.ctrl != nil {
-			fmt.Fprintf(p.log, "=== controller log %s (last lines)\n%s\n", p.ctrl.LogPath, lastLines(p.ctrl.Log(), 60))
-		}
-	}
-	if p.ctrl != nil {
-		p.ctrl.Stop()
-	}
-	if p.git != nil {
-		_ = p.git.Close()
-	}
-	if p.env != nil {
-		_ = p.env.Stop()
-	}
-}
+func (p *pushRun) teardown(runErr error) { teardown(p.log, runErr, p.env, p.git, p.ctrl) }
 
 // freeLoopback returns a loopback address nothing listens on.
 func freeLoopback() (string, error) {

@@ -214,21 +214,25 @@ func (s *scaleRun) alive() error {
 }
 
 // teardown stops everything; on failure it prints the ends of the logs.
-func (s *scaleRun) teardown(runErr error) {
-	if runErr != nil && s.env != nil {
-		s.env.DumpLogs(s.log)
-		if s.ctrl != nil {
-			fmt.Fprintf(s.log, "=== controller log %s (last lines)\n%s\n", s.ctrl.LogPath, lastLines(s.ctrl.Log(), 60))
+func (s *scaleRun) teardown(runErr error) { teardown(s.log, runErr, s.env, s.git, s.ctrl) }
+
+// teardown stops a benchmark's controller, Git server and environment; on failure (runErr) it
+// first prints the ends of their logs.
+func teardown(log io.Writer, runErr error, e *env.Env, git *gitserver.Server, ctrl *walkthrough.Controller) {
+	if runErr != nil && e != nil {
+		e.DumpLogs(log)
+		if ctrl != nil {
+			fmt.Fprintf(log, "=== controller log %s (last lines)\n%s\n", ctrl.LogPath, lastLines(ctrl.Log(), 60))
 		}
 	}
-	if s.ctrl != nil {
-		s.ctrl.Stop()
+	if ctrl != nil {
+		ctrl.Stop()
 	}
-	if s.git != nil {
-		_ = s.git.Close()
+	if git != nil {
+		_ = git.Close()
 	}
-	if s.env != nil {
-		_ = s.env.Stop()
+	if e != nil {
+		_ = e.Stop()
 	}
 }
 

@@ -43,8 +43,9 @@ func newAnalysis(cl *clients, c *caches, reg prometheus.Registerer, telemetry *s
 		return nil, err
 	}
 	services := router.NewServices(cl.kube, kube.Core().V1().Services().Lister(), deployments, router.ServicesOptions{Logger: log.WithName("router")})
-	routes := router.New(services, cl.dyn, c.splits, router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router"),
-		HTTPRoutes: c.gateways.routesByVersion()})
+	ropts := router.Options{DefaultProvider: opts.MeshProvider, Logger: log.WithName("router")}
+	c.gateways.routerOptions(&ropts)
+	routes := router.New(services, cl.dyn, c.splits, ropts)
 	n := opts.Notifications
 	// The gates' events go through the recorder, which needs the hooks, which need the gates.
 	var events *status.Events

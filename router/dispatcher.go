@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/dynamic"
@@ -22,6 +23,10 @@ type Options struct {
 	// by version (v1, v1beta1); a canary of a Gateway API provider whose version has no store
 	// fails (the Gateway API CRDs are not installed).
 	HTTPRoutes map[string]HTTPRoutes
+	// DiscoverHTTPRoutes, when set, is asked for the store of a Gateway API version HTTPRoutes
+	// lacks, so that CRDs installed after the controller started are used without a restart;
+	// its error (ErrGatewayAPIUnavailable while the version is not served) fails the canary.
+	DiscoverHTTPRoutes func(ctx context.Context, version string) (HTTPRoutes, error)
 }
 
 // Dispatcher is the engine.Router of a canary: its Services, then the TrafficSplit or the
@@ -32,6 +37,9 @@ type Dispatcher struct {
 	splits   Splits
 	provider string
 	log      logr.Logger
+	discover func(ctx context.Context, version string) (HTTPRoutes, error)
+
+	mu       sync.Mutex // guards gateways
 	gateways map[string]*GatewayAPI
 }
 
@@ -48,7 +56,8 @@ func New(services *Services, dyn dynamic.Interface, splits Splits, opts Options)
 	for v, routes := range opts.HTTPRoutes {
 		gateways[v] = NewGatewayAPI(routes, GatewayAPIOptions{Logger: opts.Logger})
 	}
-	return &Dispatcher{services: services, dyn: dyn, splits: splits, provider: p, log: opts.Logger, gateways: gateways}
+	return &Dispatcher{services: services, dyn: dyn, splits: splits, provider: p, log: opts.Logger, gateways: gateways,
+		discover: opts.DiscoverHTTPRoutes}
 }
 
 // mesh is the part of a router that owns the routing object: SMI or GatewayAPI.
@@ -78,7 +87,7 @@ func (m smiMesh) Routes(ctx context.Context, c *v1beta1.Canary) (engine.Routes, 
 
 // router returns the routing object's router for c: the SMI TrafficSplit or the Gateway API
 // HTTPRoute of its provider.
-func (r *Dispatcher) router(c *v1beta1.Canary) (mesh, error) {
+func (r *Dispatcher) router(ctx context.Context, c *v1beta1.Canary) (mesh, error) {
 	raw := c.Spec.Provider
 	if raw == "" {
 		raw = r.provider
@@ -88,9 +97,9 @@ func (r *Dispatcher) router(c *v1beta1.Canary) (mesh, error) {
 		return nil, fmt.Errorf("canary %s: %w", c.EventName(), err)
 	}
 	if p.IsGatewayAPI() {
-		g, ok := r.gateways[p.GatewayAPIVersion]
-		if !ok {
-			return nil, fmt.Errorf("canary %s: provider %s: %w", c.EventName(), p.Raw, ErrGatewayAPIUnavailable)
+		g, err := r.gateway(ctx, p.GatewayAPIVersion)
+		if err != nil {
+			return nil, fmt.Errorf("canary %s: provider %s: %w", c.EventName(), p.Raw, err)
 		}
 		return g, nil
 	}
@@ -99,6 +108,26 @@ func (r *Dispatcher) router(c *v1beta1.Canary) (mesh, error) {
 		return nil, err
 	}
 	return smiMesh{s}, nil
+}
+
+// gateway returns the HTTPRoute router of a Gateway API version, discovering the version when
+// the controller started without it.
+func (r *Dispatcher) gateway(ctx context.Context, version string) (*GatewayAPI, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if g, ok := r.gateways[version]; ok {
+		return g, nil
+	}
+	if r.discover == nil {
+		return nil, ErrGatewayAPIUnavailable
+	}
+	routes, err := r.discover(ctx, version)
+	if err != nil {
+		return nil, err
+	}
+	g := NewGatewayAPI(routes, GatewayAPIOptions{Logger: r.log})
+	r.gateways[version] = g
+	return g, nil
 }
 
 // Mesh returns the TrafficSplit router for c: spec.provider, or the default provider, parsed
@@ -119,7 +148,7 @@ func (r *Dispatcher) Mesh(c *v1beta1.Canary) (*SMI, error) {
 // Reconcile creates or updates the Services, then the TrafficSplit. An unknown provider fails
 // before anything is written.
 func (r *Dispatcher) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
-	mesh, err := r.router(c)
+	mesh, err := r.router(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -131,7 +160,7 @@ func (r *Dispatcher) Reconcile(ctx context.Context, c *v1beta1.Canary) error {
 
 // SetRoutes writes r into the TrafficSplit (which cannot mirror) or the HTTPRoute.
 func (r *Dispatcher) SetRoutes(ctx context.Context, c *v1beta1.Canary, routes engine.Routes) error {
-	mesh, err := r.router(c)
+	mesh, err := r.router(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -140,7 +169,7 @@ func (r *Dispatcher) SetRoutes(ctx context.Context, c *v1beta1.Canary, routes en
 
 // Routes reads the routes back from the TrafficSplit or HTTPRoute.
 func (r *Dispatcher) Routes(ctx context.Context, c *v1beta1.Canary) (engine.Routes, error) {
-	mesh, err := r.router(c)
+	mesh, err := r.router(ctx, c)
 	if err != nil {
 		return engine.Routes{}, err
 	}
@@ -154,7 +183,7 @@ func (r *Dispatcher) Finalize(ctx context.Context, c *v1beta1.Canary) error {
 	if err := r.services.Finalize(ctx, c); err != nil {
 		return err
 	}
-	mesh, err := r.router(c)
+	mesh, err := r.router(ctx, c)
 	if err != nil {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,4 +44,33 @@ func TestDispatcherGatewayAPI(t *testing.T) {
 			require.ErrorContains(t, err, "canary podinfo.test: provider gatewayapi:"+other)
 		})
 	}
+}
+
+// TestDispatcherDiscoversGatewayAPI: a version the controller did not watch at start is asked
+// for when a canary needs it, and used once it is served, without asking again.
+func TestDispatcherDiscoversGatewayAPI(t *testing.T) {
+	gw := newGWFixture(t, v1beta1.GatewayAPIv1)
+	f := newFixture(t, newTarget())
+	served, asked := false, 0
+	d := New(f.services, f.dyn, f.splits, Options{DiscoverHTTPRoutes: func(_ context.Context, version string) (HTTPRoutes, error) {
+		asked++
+		require.Equal(t, v1beta1.GatewayAPIv1, version)
+		if !served {
+			return nil, ErrGatewayAPIUnavailable
+		}
+		return gw.routes, nil
+	}})
+	c := gatewayCanary(v1beta1.GatewayAPIv1)
+	ctx := t.Context()
+
+	err := d.Reconcile(ctx, c)
+	require.ErrorIs(t, err, ErrGatewayAPIUnavailable)
+	require.ErrorContains(t, err, "canary podinfo.test: provider gatewayapi:v1")
+
+	// When the CRDs are installed, then the next tick routes with them.
+	served = true
+	require.NoError(t, d.Reconcile(ctx, c))
+	require.Equal(t, wantBackends(100, 0), gw.route(t).Spec.Rules[0].BackendRefs)
+	require.NoError(t, d.SetRoutes(ctx, c, engine.Routes{Primary: 70, Canary: 30}))
+	require.Equal(t, 2, asked, "a discovered version is kept")
 }

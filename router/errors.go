@@ -13,8 +13,8 @@ var ErrNoRoutes = errors.New("no routes")
 var ErrInvalidWeights = errors.New("invalid weights")
 
 // ErrGatewayAPIUnavailable is returned for a Gateway API canary when the controller watches no
-// HTTPRoutes of its version (the Gateway API CRDs were not installed when it started).
-var ErrGatewayAPIUnavailable = errors.New("the cluster serves no Gateway API HTTPRoutes of this version (install the Gateway API CRDs and restart the controller)")
+// HTTPRoutes of its version (the cluster does not serve them).
+var ErrGatewayAPIUnavailable = errors.New("the cluster serves no Gateway API HTTPRoutes of this version (install the Gateway API CRDs; the controller looks again every 30s)")
 
 // ErrUnsupportedVersion is returned by NewSMI for a TrafficSplit version it cannot write.
 var ErrUnsupportedVersion = errors.New("unsupported TrafficSplit version")

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	gwclient "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned"
@@ -103,11 +104,17 @@ func TestE2EGatewayAPIRouter(t *testing.T) {
 			// When the route drifts, then reconcile rewrites it with everything on the primary.
 			require.NoError(t, g.SetRoutes(ctx, c, engine.Routes{Primary: 50, Canary: 50}))
 			requireRoutes(t, e, g, c, engine.Routes{Primary: 50, Canary: 50})
-			hr, err = gw.GatewayV1().HTTPRoutes(ns).Get(ctx, "podinfo", metav1.GetOptions{})
-			require.NoError(t, err)
-			hr.Spec.Hostnames = []gwv1.Hostname{"elsewhere.example.com"}
-			_, err = gw.GatewayV1().HTTPRoutes(ns).Update(ctx, hr, metav1.UpdateOptions{})
-			require.NoError(t, err)
+			// The gateway writes the route's status concurrently, so the drift is written as any
+			// client would write it: on a fresh read after a conflict.
+			require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				live, err := gw.GatewayV1().HTTPRoutes(ns).Get(ctx, "podinfo", metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
+				live.Spec.Hostnames = []gwv1.Hostname{"elsewhere.example.com"}
+				_, err = gw.GatewayV1().HTTPRoutes(ns).Update(ctx, live, metav1.UpdateOptions{})
+				return err
+			}))
 			e.WaitFor(t, time.Minute, "drift in the cache", func(context.Context) error {
 				cached, err := stores[version].Cached(ns, "podinfo")
 				if err != nil || len(cached.Spec.Hostnames) == 0 || cached.Spec.Hostnames[0] != "elsewhere.example.com" {

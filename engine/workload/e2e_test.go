@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/e2e/env"
@@ -96,11 +97,16 @@ func TestE2EDeployments(t *testing.T) {
 	e.WaitFor(t, 2*time.Minute, "promoted primary available", available(e, ns, "podinfo-primary"))
 
 	// When the HPA changes, then the primary HPA follows.
-	target, err := kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "podinfo", metav1.GetOptions{})
-	require.NoError(t, err)
-	target.Spec.MaxReplicas = 6
-	_, err = kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Update(ctx, target, metav1.UpdateOptions{})
-	require.NoError(t, err)
+	// (kube-controller-manager writes the HPA's status concurrently: write on a fresh read after a conflict)
+	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		target, err := kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, "podinfo", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		target.Spec.MaxReplicas = 6
+		_, err = kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Update(ctx, target, metav1.UpdateOptions{})
+		return err
+	}))
 	// (the informer delivers the change within a tick or two, as it would to the controller)
 	e.WaitFor(t, time.Minute, "primary HPA synced", func(ctx context.Context) error {
 		if err := d.SyncPrimaryAutoscaler(ctx, c); err != nil {

@@ -20,10 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/api/v1beta1"
-	"github.com/gitcanary/gitcanary/e2e/env"
-	"github.com/gitcanary/gitcanary/e2e/gitserver"
 	"github.com/gitcanary/gitcanary/e2e/walkthrough"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -59,16 +56,11 @@ func parsePush(args []string) (pushOptions, error) {
 // pushRun is one run of the push latency benchmark: the same fleet, first with the push
 // receiver, then with polling only.
 type pushRun struct {
-	opts    pushOptions
-	log     io.Writer
-	root    string
-	bin     string
-	env     *env.Env
-	git     *gitserver.Server
-	flagger *client.Client
-	fleet   *fleet
-	ctrl    *walkthrough.Controller
-	tag     int // the last image tag pushed, 6.1.<tag>
+	cluster
+	opts  pushOptions
+	bin   string
+	fleet *fleet
+	tag   int // the last image tag pushed, 6.1.<tag>
 	// notified is when the receiver was last notified: it defers a push that comes within its
 	// MinInterval (1 s) of the last sync it triggered, by design, so pushes are spaced wider.
 	notified time.Time
@@ -92,8 +84,8 @@ func runPush(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := &pushRun{opts: opts, log: os.Stderr}
-	if p.root, err = repoRoot(); err != nil {
+	p := &pushRun{opts: opts}
+	if p.cluster, err = newCluster(); err != nil {
 		return err
 	}
 	err = p.run(ctx)
@@ -134,33 +126,18 @@ func (p *pushRun) run(ctx context.Context) error {
 	return nil
 }
 
-// start starts the environment, the Git server with the fleet (skipAnalysis canaries), the
-// receiver's Secret, and builds the controller.
+// start starts the cluster with the receiver's Secret and the fleet (skipAnalysis canaries)
+// in Git, and builds the controller.
 func (p *pushRun) start(ctx context.Context) error {
-	var err error
-	p.env, err = env.Start(ctx, env.Options{ToolsDir: filepath.Join(p.root, ".cache", "tools"), KeepDir: p.opts.keep,
-		StartTimeout: 5 * time.Minute, Log: p.log})
-	if err != nil {
+	if err := p.cluster.start(ctx, p.opts.keep); err != nil {
 		return err
 	}
-	if p.flagger, err = client.New(p.env.RESTConfig()); err != nil {
-		return err
-	}
-	if err := walkthrough.InstallCRDs(ctx, p.env, p.root); err != nil {
-		return err
-	}
-	kube := p.env.Client()
-	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}}, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create namespace %s: %w", controllerNamespace, err)
-	}
-	if _, err := kube.CoreV1().Secrets(controllerNamespace).Create(ctx, &corev1.Secret{
+	if _, err := p.env.Client().CoreV1().Secrets(controllerNamespace).Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "gitcanary-receiver"}, Data: map[string][]byte{"token": []byte(receiverToken)},
 	}, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create the receiver's Secret: %w", err)
 	}
-	if p.git, err = walkthrough.StartGit(ctx, kube, controllerNamespace, "gitcanary", "bench-password"); err != nil {
-		return err
-	}
+	var err error
 	if p.fleet, err = newFleet(p.root, p.opts.canaries, "push", p.opts.interval, p.env.PrometheusURL); err != nil {
 		return err
 	}
@@ -341,9 +318,6 @@ func (p *pushRun) markdown(command string) string {
 func (p *pushRun) progress(format string, args ...any) {
 	fmt.Fprintf(p.log, "%s bench push: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
-
-// teardown stops everything; on failure it prints the ends of the logs.
-func (p *pushRun) teardown(runErr error) { teardown(p.log, runErr, p.env, p.git, p.ctrl) }
 
 // freeLoopback returns a loopback address nothing listens on.
 func freeLoopback() (string, error) {

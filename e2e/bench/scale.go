@@ -5,18 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/gitcanary/gitcanary/api/client"
-	"github.com/gitcanary/gitcanary/e2e/env"
-	"github.com/gitcanary/gitcanary/e2e/gitserver"
 	"github.com/gitcanary/gitcanary/e2e/walkthrough"
 	"github.com/gitcanary/gitcanary/render"
 )
@@ -59,13 +52,8 @@ func parseScale(args []string) (scaleOptions, error) {
 
 // scaleRun is one run of the scale benchmark.
 type scaleRun struct {
+	cluster
 	opts    scaleOptions
-	log     io.Writer
-	root    string
-	env     *env.Env
-	git     *gitserver.Server
-	ctrl    *walkthrough.Controller
-	flagger *client.Client
 	fleet   *fleet
 	watch   *phaseWatch
 	scrape  *scraper
@@ -73,17 +61,14 @@ type scaleRun struct {
 	r       scaleResult
 }
 
-// controllerNamespace holds the Git credentials and the controller's inventories.
-const controllerNamespace = "gitcanary-system"
-
 func runScale(ctx context.Context, args []string) error {
 	opts, err := parseScale(args)
 	if err != nil {
 		return err
 	}
-	s := &scaleRun{opts: opts, log: os.Stderr}
+	s := &scaleRun{opts: opts}
 	s.r.opts, s.r.command = opts, "go run ./e2e/bench scale "+strings.Join(args, " ")
-	if s.root, err = repoRoot(); err != nil {
+	if s.cluster, err = newCluster(); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -130,28 +115,12 @@ func (s *scaleRun) progress(format string, args ...any) {
 	fmt.Fprintf(s.log, "%s bench scale: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
-// start starts the environment, the Git server with an empty fleet, the phase watch and the
-// controller.
+// start starts the cluster with an empty fleet in Git, the phase watch and the controller.
 func (s *scaleRun) start(ctx context.Context) error {
+	if err := s.cluster.start(ctx, s.opts.keep); err != nil {
+		return err
+	}
 	var err error
-	s.env, err = env.Start(ctx, env.Options{ToolsDir: filepath.Join(s.root, ".cache", "tools"), KeepDir: s.opts.keep,
-		StartTimeout: 5 * time.Minute, Log: s.log})
-	if err != nil {
-		return err
-	}
-	if s.flagger, err = client.New(s.env.RESTConfig()); err != nil {
-		return err
-	}
-	if err := walkthrough.InstallCRDs(ctx, s.env, s.root); err != nil {
-		return err
-	}
-	kube := s.env.Client()
-	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}}, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create namespace %s: %w", controllerNamespace, err)
-	}
-	if s.git, err = walkthrough.StartGit(ctx, kube, controllerNamespace, "gitcanary", "bench-password"); err != nil {
-		return err
-	}
 	// An empty overlay, so that the empty controller syncs without an error.
 	empty := walkthrough.Overlay{"README.md": []byte("# fleet\n"), "apps/empty/" + render.EmptyMarker: []byte{}}
 	if _, err := walkthrough.Push(ctx, s.git, "an empty fleet", empty); err != nil {
@@ -211,29 +180,6 @@ func (s *scaleRun) alive() error {
 		return fmt.Errorf("the controller exited; see %s", s.ctrl.LogPath)
 	}
 	return nil
-}
-
-// teardown stops everything; on failure it prints the ends of the logs.
-func (s *scaleRun) teardown(runErr error) { teardown(s.log, runErr, s.env, s.git, s.ctrl) }
-
-// teardown stops a benchmark's controller, Git server and environment; on failure (runErr) it
-// first prints the ends of their logs.
-func teardown(log io.Writer, runErr error, e *env.Env, git *gitserver.Server, ctrl *walkthrough.Controller) {
-	if runErr != nil && e != nil {
-		e.DumpLogs(log)
-		if ctrl != nil {
-			fmt.Fprintf(log, "=== controller log %s (last lines)\n%s\n", ctrl.LogPath, lastLines(ctrl.Log(), 60))
-		}
-	}
-	if ctrl != nil {
-		ctrl.Stop()
-	}
-	if git != nil {
-		_ = git.Close()
-	}
-	if e != nil {
-		_ = e.Stop()
-	}
 }
 
 // repoRoot finds the gitcanary module from the working directory.

@@ -28,8 +28,9 @@
 //
 // The inventory also keeps the digest of the output last applied in full (Set.Digest) and the
 // pod template revision of each canary target after it (Options.TargetRevision). Applying the
-// digest the inventory holds is a re-apply (Result.Reapplied): the dry run is skipped, nothing
-// is written to the inventory unless something changed, and every change is drift. Each apply
+// digest the inventory holds is a re-apply (Result.Reapplied): the dry run is skipped, each live
+// object is read just before it is applied (so an edit made while the overlay is re-applied is
+// seen), nothing is written to the inventory unless something changed, and every change is drift. Each apply
 // lists the objects it created or whose manifest fields it changed (Result.Changes), comparing
 // the live object before with the one the apply returned on the fields the manifest sets: a
 // server-side apply that changes nothing keeps the resourceVersion, and fields set by others

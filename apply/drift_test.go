@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	clienttesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 )
@@ -168,6 +170,52 @@ func TestReapplyReportsDrift(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Changes, 1)
 	require.Equal(t, "Service test/podinfo: created", res.Changes[0].String())
+}
+
+// TestReapplyReportsDriftMadeDuringIt: a re-apply reads each live object just before applying
+// it, so an edit made by hand while the overlay is being re-applied (here, the Deployment's image
+// set while the Service before it is applied) is reported as drift, not overwritten unseen.
+func TestReapplyReportsDriftMadeDuringIt(t *testing.T) {
+	c := newFakeCluster(t)
+	a := c.applier()
+	deploy := decode(t, driftDeployment)
+	svc := obj("v1", "Service", "test", "podinfo", map[string]any{"metadata": map[string]any{"labels": map[string]any{"app": "podinfo"}}})
+	svc.SetNamespace("test")
+	svc.SetName("podinfo")
+	set := Set{Name: "apps/podinfo", Revision: "r1", Digest: "d1", Objects: []*unstructured.Unstructured{deploy, svc}}
+	_, err := a.Apply(t.Context(), set)
+	require.NoError(t, err)
+
+	// When the image is set by hand while the re-apply applies the Service
+	deployments := schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	edited := false
+	c.dyn.PrependReactor("patch", "services", func(clienttesting.Action) (bool, runtime.Object, error) {
+		if edited {
+			return false, nil, nil
+		}
+		edited = true
+		live, err := c.dyn.Tracker().Get(deployments, "test", "podinfo")
+		require.NoError(t, err)
+		u := live.(*unstructured.Unstructured).DeepCopy()
+		setImage(u, 0, "podinfo:manual")
+		require.NoError(t, c.dyn.Tracker().Update(deployments, u, "test"))
+		return false, nil, nil
+	})
+	res, err := a.Apply(t.Context(), set)
+	require.NoError(t, err)
+	require.True(t, edited)
+
+	// Then the re-apply restores the image and reports it
+	require.True(t, res.Reapplied)
+	var got []string
+	for _, ch := range res.Changes {
+		got = append(got, ch.String())
+	}
+	require.Equal(t, []string{"Deployment test/podinfo: spec.template.spec.containers[name=podinfo].image"}, got)
+	live, err := c.dyn.Tracker().Get(deployments, "test", "podinfo")
+	require.NoError(t, err)
+	containers, _, _ := unstructured.NestedSlice(live.(*unstructured.Unstructured).Object, "spec", "template", "spec", "containers")
+	require.Equal(t, "ghcr.io/stefanprodan/podinfo:6.0.0", containers[0].(map[string]any)["image"])
 }
 
 // TestFailedApplyKeepsNoDigest: a set that did not apply in full is not recorded as applied,

@@ -193,12 +193,14 @@ func (p *pushRun) measure(ctx context.Context, trigger string, extra []string, a
 // pushOnce pushes a new image for the canary of namespace ns, notifies the receiver (notify),
 // and returns the time from the push to the canary's "New revision detected" event.
 func (p *pushRun) pushOnce(ctx context.Context, ns string, notify bool, addr string) (time.Duration, error) {
-	if wait := time.Until(p.notified.Add(receiverMinInterval + 200*time.Millisecond)); notify && wait > 0 {
-		time.Sleep(wait)
-	}
+	// Pushes are paced, not waited on: one with the receiver comes after its MinInterval, one
+	// without lands at a random point of the poll period, not right after a poll.
+	pace := time.Until(p.notified.Add(receiverMinInterval + 200*time.Millisecond))
 	if !notify {
-		// A push lands at a random point of the poll period, not right after a poll.
-		time.Sleep(rand.N(p.opts.poll))
+		pace = rand.N(p.opts.poll)
+	}
+	if err := pause(ctx, pace); err != nil {
+		return 0, err
 	}
 	p.tag++
 	change := walkthrough.Overlay{"apps/" + ns + "/deployment.yaml": []byte(walkthrough.SetImage(fmt.Sprintf("6.1.%d", p.tag))(p.fleet.deployment))}
@@ -327,4 +329,19 @@ func freeLoopback() (string, error) {
 	}
 	addr := l.Addr().String()
 	return addr, l.Close()
+}
+
+// pause waits for d (nothing when d is not positive) or until ctx is done.
+func pause(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

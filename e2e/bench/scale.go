@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/gitcanary/gitcanary/e2e/walkthrough"
 	"github.com/gitcanary/gitcanary/render"
 )
@@ -162,16 +164,17 @@ func (s *scaleRun) startController(ctx context.Context, bin string) error {
 	}
 	s.progress("controller log %s", s.ctrl.LogPath)
 	s.scrape = newScraper(s.ctrl.MetricsURL, s.env.Client())
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if _, err := s.scrape.get(ctx, s.ctrl.MetricsURL+"/readyz"); err == nil {
-			return nil
+	var notReady error
+	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		if _, notReady = s.scrape.get(ctx, s.ctrl.MetricsURL+"/readyz"); notReady == nil {
+			return true, nil
 		}
-		if err := s.alive(); err != nil || time.Now().After(deadline) {
-			return fmt.Errorf("the controller is not ready after a minute: %v", err)
-		}
-		time.Sleep(250 * time.Millisecond)
+		return false, s.alive()
+	})
+	if err != nil {
+		return fmt.Errorf("the controller is not ready after a minute: %w (last: %v)", err, notReady)
 	}
+	return nil
 }
 
 // alive fails when the controller exited before the benchmark stopped it.
@@ -198,12 +201,4 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

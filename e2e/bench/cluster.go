@@ -66,7 +66,7 @@ func (c *cluster) teardown(runErr error) {
 	if runErr != nil && c.env != nil {
 		c.env.DumpLogs(c.log)
 		if c.ctrl != nil {
-			fmt.Fprintf(c.log, "=== controller log %s (last lines)\n%s\n", c.ctrl.LogPath, lastLines(c.ctrl.Log(), 60))
+			fmt.Fprintf(c.log, "=== controller log %s (last lines)\n%s\n", c.ctrl.LogPath, c.ctrl.LogTail(60))
 		}
 	}
 	if c.ctrl != nil {

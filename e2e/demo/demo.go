@@ -269,7 +269,7 @@ func (d *demo) teardown(ctx context.Context, runErr error) {
 	} else if runErr != nil {
 		d.env.DumpLogs(os.Stderr)
 		if d.ctrl != nil {
-			fmt.Fprintf(os.Stderr, "=== controller log %s\n%s\n", d.ctrl.LogPath, tail(d.ctrl.Log(), 100))
+			fmt.Fprintf(os.Stderr, "=== controller log %s\n%s\n", d.ctrl.LogPath, d.ctrl.LogTail(100))
 		}
 	}
 	if d.ctrl != nil {
@@ -288,12 +288,4 @@ func indent(s string) string {
 		return ""
 	}
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ") + "\n"
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

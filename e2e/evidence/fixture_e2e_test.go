@@ -81,7 +81,7 @@ func given(t *testing.T, edits ...func(string) string) *scenario {
 	t.Cleanup(func() {
 		s.ctrl.Stop()
 		if t.Failed() {
-			t.Logf("controller log %s:\n%s", s.ctrl.LogPath, tail(s.ctrl.Log(), 300))
+			t.Logf("controller log %s:\n%s", s.ctrl.LogPath, s.ctrl.LogTail(300))
 		}
 	})
 	s.waitPhase(v1beta1.CanaryPhaseInitialized, 3*time.Minute)

@@ -163,7 +163,7 @@ func (s *scenario) startControllerWith(kubeconfig string) *walkthrough.Controlle
 	s.t.Cleanup(func() {
 		c.Stop()
 		if s.t.Failed() {
-			s.t.Logf("controller log %s:\n%s", c.LogPath, tail(c.Log(), 300))
+			s.t.Logf("controller log %s:\n%s", c.LogPath, c.LogTail(300))
 		}
 	})
 	return c

@@ -114,7 +114,7 @@ func (s *scenario) startController(extra ...string) *walkthrough.Controller {
 	s.t.Cleanup(func() {
 		c.Stop()
 		if s.t.Failed() {
-			s.t.Logf("controller log %s:\n%s", c.LogPath, tail(c.Log(), 300))
+			s.t.Logf("controller log %s:\n%s", c.LogPath, c.LogTail(300))
 		}
 	})
 	return c
@@ -233,14 +233,6 @@ func count(events []string, message string) int {
 		}
 	}
 	return n
-}
-
-func tail(s string, lines int) string {
-	all := strings.Split(s, "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
 }
 
 // errNotYet says what a wait is still waiting for.

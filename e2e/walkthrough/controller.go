@@ -127,6 +127,12 @@ func (c *Controller) Log() string {
 	return string(data)
 }
 
+// LogTail returns the last n lines the controller logged, for a failure report.
+func (c *Controller) LogTail(n int) string {
+	lines := strings.Split(strings.TrimRight(c.Log(), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
 // Events returns the messages of the events of canary ("<name>.<namespace>") that the log
 // holds, in order and with repeats.
 func (c *Controller) Events(canary string) []string {

@@ -83,3 +83,10 @@ func writeOverlay(t *testing.T, o Overlay) string {
 	}
 	return root
 }
+
+func TestControllerLogTail(t *testing.T) {
+	c := &Controller{LogPath: filepath.Join(t.TempDir(), "controller.log")}
+	require.NoError(t, os.WriteFile(c.LogPath, []byte("one\ntwo\nthree\n"), 0o600))
+	require.Equal(t, "two\nthree", c.LogTail(2))
+	require.Equal(t, "one\ntwo\nthree", c.LogTail(10))
+}

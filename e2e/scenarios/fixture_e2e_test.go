@@ -158,6 +158,23 @@ func (s *scenario) waitPhase(phase v1beta1.CanaryPhase, timeout time.Duration) *
 	return c
 }
 
+// waitPromoted waits until the Canary succeeded with image in its primary. The phase alone
+// cannot say which revision succeeded: a push after a promotion logs "New revision detected!"
+// and scales the target up before the tick writes Progressing, so the previous Succeeded is
+// still there for a moment.
+func (s *scenario) waitPromoted(image string, timeout time.Duration) {
+	s.t.Helper()
+	s.eventually(timeout, "Succeeded with "+image, func() (bool, string) {
+		c, err := s.canary()
+		if err != nil {
+			return false, err.Error()
+		}
+		primary := s.primaryImage()
+		return c.Status.Phase == v1beta1.CanaryPhaseSucceeded && primary == image,
+			fmt.Sprintf("%s, primary %s", c.Status.Phase, primary)
+	})
+}
+
 // events returns the canary's events as the controllers logged them, in order and with
 // repeats (kubectl logs deploy/gitcanary | jq .msg): the Kubernetes Events of a canary merge
 // repeated messages into one object, so they cannot show order or count.

@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/go-logr/logr"
 )
 
@@ -176,6 +177,27 @@ func (c *Client) Fetch(ctx context.Context, repo *git.Repository, depth int, spe
 		return nil
 	}
 	return c.wrap(ctx, "fetch "+specList(specs)+" from", err)
+}
+
+// Resolve asks the remote which commit ref names, without fetching anything (git ls-remote):
+// a poll that finds the same commit as before costs one reference listing. A ref the remote
+// does not have, or an empty repository, is ErrRefNotFound.
+func (c *Client) Resolve(ctx context.Context, ref plumbing.ReferenceName) (plumbing.Hash, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	start := time.Now()
+	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: remoteName, URLs: []string{c.url}})
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: c.auth, CABundle: c.caBundle, InsecureSkipTLS: c.insecureTLS})
+	c.log.V(1).Info("list references", "ref", ref.String(), "duration", time.Since(start), "error", err != nil)
+	if err != nil {
+		return plumbing.ZeroHash, c.wrap(ctx, "list references of", err)
+	}
+	for _, r := range refs {
+		if r.Name() == ref && r.Type() == plumbing.HashReference {
+			return r.Hash(), nil
+		}
+	}
+	return plumbing.ZeroHash, fmt.Errorf("%s of %s: %w", ref, c.display, ErrRefNotFound)
 }
 
 // Push pushes the local reference src to the remote reference dst without ever forcing. When

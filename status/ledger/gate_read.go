@@ -76,23 +76,25 @@ type gateReader struct {
 	depth    int // commits of history searched for the commit that wrote a gate file
 	allowed  *AllowedSigners
 	deciders map[string]Decider // by path and blob
+	// history says whether head's parents were fetched: without them a decider not found
+	// before is left unknown and counted as missing.
+	history bool
 }
 
-// read returns the valid gates of head's tree and one error per invalid gate file (naming it).
-func (r *gateReader) read(head *object.Commit) ([]Gate, []error) {
+// read returns the valid gates of head's tree, one error per invalid gate file (naming it), and
+// how many gates lack a decider because the history was not fetched.
+func (r *gateReader) read(head *object.Commit) (gates []Gate, errs []error, missing int) {
 	root, err := head.Tree()
 	if err != nil {
-		return nil, []error{fmt.Errorf("read gates of %s: %w", head.Hash, err)}
+		return nil, []error{fmt.Errorf("read gates of %s: %w", head.Hash, err)}, 0
 	}
 	dir, err := root.Tree(GatesDir)
 	if errors.Is(err, object.ErrDirectoryNotFound) {
-		return nil, nil
+		return nil, nil, 0
 	}
 	if err != nil {
-		return nil, []error{fmt.Errorf("read %s of %s: %w", GatesDir, head.Hash, err)}
+		return nil, []error{fmt.Errorf("read %s of %s: %w", GatesDir, head.Hash, err)}, 0
 	}
-	var gates []Gate
-	var errs []error
 	seen := map[string]bool{}
 	err = dir.Files().ForEach(func(f *object.File) error {
 		if len(gates)+len(errs) >= maxGates {
@@ -107,6 +109,9 @@ func (r *gateReader) read(head *object.Commit) ([]Gate, []error) {
 		}
 		gates = append(gates, g)
 		seen[p+"@"+g.Blob] = true
+		if _, known := r.deciders[p+"@"+g.Blob]; !known {
+			missing++
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -117,7 +122,7 @@ func (r *gateReader) read(head *object.Commit) ([]Gate, []error) {
 			delete(r.deciders, k)
 		}
 	}
-	return gates, errs
+	return gates, errs, missing
 }
 
 // gate reads one gate file and finds its decider.
@@ -143,7 +148,7 @@ func (r *gateReader) gate(head *object.Commit, p string, f *object.File) (Gate, 
 	g := Gate{Namespace: ns, Name: name, Kind: kind, GateFile: gf, Blob: f.Hash.String()}
 	key := p + "@" + g.Blob
 	d, ok := r.deciders[key]
-	if !ok {
+	if !ok && r.history {
 		d = r.decider(head, p, f.Hash.String())
 		r.deciders[key] = d
 	}

@@ -11,6 +11,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
@@ -21,8 +22,8 @@ type GatesOptions struct {
 	// Branch is the status branch; default DefaultBranch.
 	Branch string
 	// Depth is how many commits of history are fetched to find the commit that wrote each gate
-	// file (its decider); default 100. A gate file older than that still counts, with an
-	// unknown decider.
+	// file (its decider); default 100. The history is fetched only when a gate file's content
+	// is new. A gate file older than that still counts, with an unknown decider.
 	Depth int
 	// AllowedSigners verifies the SSH signatures of the commits that write gate files; nil
 	// verifies none (deciders are then the commits' authors only).
@@ -53,10 +54,9 @@ type Gates struct {
 	head  string
 }
 
-// fetchState is what Refresh keeps of the status branch between fetches.
+// fetchState is what Refresh keeps between fetches: the deciders found, and the invalid gate
+// files logged.
 type fetchState struct {
-	repo    *git.Repository
-	fetches int
 	reader  gateReader
 	invalid map[string]bool // error texts logged already
 }
@@ -141,26 +141,31 @@ func (g *Gates) Run(ctx context.Context) error {
 	}
 }
 
-// Refresh fetches the status branch and reads its gates. A branch that does not exist holds
-// none. Invalid gate files are skipped and logged once per content.
+// Refresh reads the gates of the status branch's head. It first lists the branch (one small
+// request): when the head is the one read last time there is nothing to do. Otherwise it
+// fetches the head alone (depth 1) into a repository of its own, and the branch's last Depth
+// commits only when a gate file's content is new, to find the commit that wrote it. Nothing
+// of the branch is kept in memory between refreshes but the gates read and their deciders,
+// so a busy ledger rewriting a thousand canary files a commit costs no memory while idle. A
+// branch that does not exist holds no gates. Invalid gate files are skipped and logged once per
+// content.
 func (g *Gates) Refresh(ctx context.Context) error {
 	g.refreshMu.Lock()
 	defer g.refreshMu.Unlock()
-	head, err := g.fetch(ctx)
-	if err != nil {
+	branch := plumbing.NewBranchReferenceName(g.opts.Branch)
+	listed, err := g.client.Resolve(ctx, branch)
+	if err != nil && !errors.Is(err, gitsource.ErrRefNotFound) {
 		return err
 	}
+	if listed.String() == g.Head() || (listed.IsZero() && g.Head() == "") {
+		return nil
+	}
 	gates := map[string]Gate{}
-	if !head.IsZero() {
-		c, err := g.fetched.repo.CommitObject(head)
-		if err != nil {
-			return fmt.Errorf("read status branch head %s: %w", head, err)
+	var head plumbing.Hash
+	if !listed.IsZero() {
+		if head, err = g.read(ctx, gates); err != nil {
+			return err
 		}
-		found, errs := g.fetched.reader.read(c)
-		for _, gate := range found {
-			gates[gate.Path()] = gate
-		}
-		g.logInvalid(errs)
 	}
 	g.mu.Lock()
 	g.gates, g.head = gates, ""
@@ -171,31 +176,54 @@ func (g *Gates) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// fetch brings the branch's last Depth commits into memory and returns its head (zero when
-// the branch does not exist). The repository is dropped now and then to bound its memory.
-func (g *Gates) fetch(ctx context.Context) (plumbing.Hash, error) {
-	if g.fetched.repo == nil || g.fetched.fetches%resetEvery == 0 {
-		repo, err := git.Init(memory.NewStorage(), nil)
-		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("init gates repository: %w", err)
+// read fetches the branch's head into gates and returns the head (zero when the branch is gone).
+// A gate file whose decider is unknown makes it fetch the history and read again.
+func (g *Gates) read(ctx context.Context, gates map[string]Gate) (plumbing.Hash, error) {
+	reader := &g.fetched.reader
+	for _, depth := range []int{1, g.opts.Depth} {
+		head, err := g.fetch(ctx, depth)
+		if err != nil || head == nil {
+			return plumbing.ZeroHash, err
 		}
-		g.fetched.repo = repo
+		reader.history = depth == g.opts.Depth
+		found, errs, missing := reader.read(head)
+		if missing > 0 {
+			continue // deciders to find: fetch the history
+		}
+		for _, gate := range found {
+			gates[gate.Path()] = gate
+		}
+		g.logInvalid(errs)
+		return head.Hash, nil
 	}
-	g.fetched.fetches++
+	return plumbing.ZeroHash, nil
+}
+
+// fetch brings the branch's last depth commits into a new in-memory repository and returns its
+// head, nil when the branch does not exist.
+func (g *Gates) fetch(ctx context.Context, depth int) (*object.Commit, error) {
+	repo, err := git.Init(memory.NewStorage(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("init gates repository: %w", err)
+	}
 	remote := plumbing.NewRemoteReferenceName("origin", g.opts.Branch)
 	spec := config.RefSpec("+" + plumbing.NewBranchReferenceName(g.opts.Branch).String() + ":" + remote.String())
-	err := g.client.Fetch(ctx, g.fetched.repo, g.opts.Depth, spec)
+	err = g.client.Fetch(ctx, repo, depth, spec)
 	if errors.Is(err, gitsource.ErrRefNotFound) {
-		return plumbing.ZeroHash, nil
+		return nil, nil
 	}
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return nil, err
 	}
-	ref, err := g.fetched.repo.Reference(remote, true)
+	ref, err := repo.Reference(remote, true)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("read fetched %s: %w", remote, err)
+		return nil, fmt.Errorf("read fetched %s: %w", remote, err)
 	}
-	return ref.Hash(), nil
+	head, err := repo.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("read status branch head %s: %w", ref.Hash(), err)
+	}
+	return head, nil
 }
 
 func (g *Gates) logInvalid(errs []error) {

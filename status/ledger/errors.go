@@ -17,7 +17,10 @@ var (
 	ErrBranchNotFound = errors.New("status branch not found")
 	// ErrBadSSHSignature is wrapped by every failure to verify an SSH signature.
 	ErrBadSSHSignature = errors.New("bad SSH signature")
+	// ErrBadOpenPGPSignature is wrapped by every failure to verify an OpenPGP signature other
+	// than ErrUntrustedSigner.
+	ErrBadOpenPGPSignature = errors.New("bad OpenPGP signature")
 	// ErrUntrustedSigner is returned when a signature verifies but its key is not an allowed
-	// signer.
+	// signer (for OpenPGP, also when the allowed key is revoked or expired).
 	ErrUntrustedSigner = errors.New("signer not allowed")
 )

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -37,8 +38,8 @@ func (g Gate) Key() string { return g.Namespace + "/" + g.Name }
 func (g Gate) Path() string { return GatePath(g.Namespace, g.Name, g.Kind) }
 
 // Decider is who committed a decision: the author of the commit that wrote the gate file's
-// content and, when that commit is SSH-signed by an allowed signer, the verified signer. The
-// author alone is what the committer claims; only Signer is verified.
+// content and, when that commit is SSH- or OpenPGP-signed by an allowed signer, the verified
+// signer. The author alone is what the committer claims; only Signer is verified.
 type Decider struct {
 	// Commit wrote the gate file's content; empty when it is older than the history read.
 	Commit string
@@ -46,8 +47,8 @@ type Decider struct {
 	Name string
 	// Email of the commit's author.
 	Email string
-	// Signer is the verified SSH signer; its Principal is empty when the commit is not signed by
-	// an allowed signer.
+	// Signer is the verified SSH or OpenPGP signer; its Principal is empty when the commit is
+	// not signed by an allowed signer.
 	Signer CommitSigner
 	// SignatureError says why a signature on the commit was not verified; empty when the commit
 	// is unsigned or verified.
@@ -175,20 +176,27 @@ func (r *gateReader) decider(head *object.Commit, p, blob string) Decider {
 	return Decider{}
 }
 
-// describe names the author of c and checks its signature.
+// describe names the author of c and checks its SSH or OpenPGP signature. OpenPGP keys are
+// checked for expiry and revocation at the time of the first read of the gate file's content.
 func (r *gateReader) describe(c *object.Commit) Decider {
 	d := Decider{Commit: c.Hash.String(), Name: c.Author.Name, Email: c.Author.Email}
+	var s CommitSigner
+	var err error
 	switch {
 	case c.PGPSignature == "":
+		return d
 	case IsSSHSignature(c.PGPSignature):
-		s, err := VerifyCommitSSH(c, r.allowed)
-		if err != nil {
-			d.SignatureError = strings.TrimPrefix(err.Error(), "verify commit "+c.Hash.String()+": ")
-		} else {
-			d.Signer = s
-		}
+		s, err = VerifyCommitSSH(c, r.allowed)
+	case IsOpenPGPSignature(c.PGPSignature):
+		s, err = VerifyCommitOpenPGP(c, r.allowed, time.Now())
 	default:
-		d.SignatureError = "only SSH signatures are verified"
+		d.SignatureError = "only SSH and OpenPGP signatures are verified"
+		return d
+	}
+	if err != nil {
+		d.SignatureError = strings.TrimPrefix(err.Error(), "verify commit "+c.Hash.String()+": ")
+	} else {
+		d.Signer = s
 	}
 	return d
 }

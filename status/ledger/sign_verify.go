@@ -8,19 +8,25 @@ import (
 	"path"
 	"strings"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"golang.org/x/crypto/ssh"
 )
 
-// AllowedSigners is a list of SSH keys and the principals they sign for, in the format of Git's
-// gpg.ssh.allowedSignersFile (ssh-keygen(1), ALLOWED SIGNERS): one line per key,
+// AllowedSigners are the keys whose signatures are verified, with who they sign for: SSH keys
+// and their principals, in the format of Git's gpg.ssh.allowedSignersFile (ssh-keygen(1),
+// ALLOWED SIGNERS), one line per key,
 //
 //	principals [namespaces="git,..."] keytype base64-key [comment]
 //
-// where principals is a comma-separated list of names or patterns (usually e-mail addresses).
-// The options cert-authority, valid-after and valid-before are refused rather than ignored.
-type AllowedSigners struct{ entries []allowedSigner }
+// where principals is a comma-separated list of names or patterns (usually e-mail addresses)
+// — the options cert-authority, valid-after and valid-before are refused rather than ignored —
+// and OpenPGP public keys, added by AddOpenPGPKeys. The zero value allows no one.
+type AllowedSigners struct {
+	entries []allowedSigner
+	openpgp openpgp.EntityList
+}
 
 type allowedSigner struct {
 	principals []string
@@ -110,11 +116,15 @@ func allowsNamespace(patterns []string, namespace string) bool {
 	return false
 }
 
-// CommitSigner is who signed a commit, as far as its SSH signature shows.
+// CommitSigner is who signed a commit, as far as its SSH or OpenPGP signature shows.
 type CommitSigner struct {
-	// Principal is the allowed signer the key belongs to, such as alice@example.com.
+	// Principal is the allowed signer the key belongs to, such as alice@example.com: the
+	// allowed signers' principal of an SSH key, the primary identity's e-mail address of an
+	// OpenPGP key.
 	Principal string
-	// Fingerprint is the key's SHA256 fingerprint ("SHA256:…"), as ssh-keygen prints it.
+	// Fingerprint names the key: "SHA256:…" for SSH keys, as ssh-keygen prints it;
+	// "OpenPGP:" and the primary key's fingerprint in uppercase hex for OpenPGP keys, as GnuPG
+	// prints it without spaces (VerifyCommitOpenPGP).
 	Fingerprint string
 }
 
@@ -126,15 +136,7 @@ func VerifyCommitSSH(c *object.Commit, allowed *AllowedSigners) (CommitSigner, e
 	if !IsSSHSignature(c.PGPSignature) {
 		return CommitSigner{}, fmt.Errorf("verify commit %s: %w: not SSH-signed", c.Hash, ErrBadSSHSignature)
 	}
-	enc := &plumbing.MemoryObject{}
-	if err := c.EncodeWithoutSignature(enc); err != nil {
-		return CommitSigner{}, fmt.Errorf("verify commit %s: encode: %w", c.Hash, err)
-	}
-	r, err := enc.Reader()
-	if err != nil {
-		return CommitSigner{}, fmt.Errorf("verify commit %s: %w", c.Hash, err)
-	}
-	msg, err := io.ReadAll(r)
+	msg, err := encodeWithoutSignature(c)
 	if err != nil {
 		return CommitSigner{}, fmt.Errorf("verify commit %s: %w", c.Hash, err)
 	}
@@ -149,4 +151,23 @@ func VerifyCommitSSH(c *object.Commit, allowed *AllowedSigners) (CommitSigner, e
 	}
 	s.Principal = p
 	return s, nil
+}
+
+// encodeWithoutSignature is what a commit's signature signs: the commit object without its
+// gpgsig header.
+func encodeWithoutSignature(c *object.Commit) ([]byte, error) {
+	enc := &plumbing.MemoryObject{}
+	if err := c.EncodeWithoutSignature(enc); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	r, err := enc.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	return b, nil
 }

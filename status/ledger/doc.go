@@ -24,8 +24,9 @@
 // analysis step had a failed check Failed-Check, Check-Query and Metrics-Server (Checks turns a
 // Canary's status.analysis.checks into the metric and webhook results a transition carries). Commits may be signed with OpenPGP
 // or SSH (Git's gpg.format=ssh: an SSHSIG signature in namespace "git"); NewSigner picks the
-// kind from a signing-key Secret's data, and VerifyCommitSSH checks an SSH-signed commit against
-// a list of AllowedSigners as `git verify-commit` does.
+// kind from a signing-key Secret's data, and VerifyCommitSSH and VerifyCommitOpenPGP check a
+// signed commit against AllowedSigners (SSH keys in Git's allowedSignersFile format, OpenPGP
+// public keys from AddOpenPGPKeys) as `git verify-commit` does.
 //
 // Pushes never force. Each commit is built on the head just fetched and pushed only if the branch
 // still points there; when another writer moved it, the ledger fetches the new head, rebuilds its
@@ -39,9 +40,10 @@
 // Gates are decisions users commit to the same branch, gates/<namespace>/<name>/<kind>.yaml
 // (kind confirm-rollout, confirm-promotion or abort; GateFile names the source commit decided
 // on): CommitDecision writes one (`gitcanary approve|promote|abort`), Gates reads them with their
-// deciders (the author of the commit that wrote the file and, for SSH-signed commits, the
-// verified signer), Gatekeeper answers a Canary's Git gates (webhooks with url "git:") from them,
-// and Ledger.ConsumeGate records a decision acted on and removes its file in the next commit.
+// deciders (the author of the commit that wrote the file and, for SSH- or OpenPGP-signed
+// commits, the verified signer), Gatekeeper answers a Canary's Git gates (webhooks with url
+// "git:") from them, and Ledger.ConsumeGate records a decision acted on and removes its file in
+// the next commit.
 //
 // Snapshot reads a ledger back (for `gitcanary status` and the status page): the statuses, the
 // table rows, the overlays (Overlays), the history of one canary by its Canary trailer, its file at each of those commits

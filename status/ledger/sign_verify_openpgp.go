@@ -41,7 +41,7 @@ func (a *AllowedSigners) AddOpenPGPKeys(armored []byte) error {
 	}
 	var keys openpgp.EntityList
 	for i, b := range blocks {
-		ring, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(b))
+		ring, err := readArmoredKeyRing(b)
 		if err != nil {
 			return fmt.Errorf("read OpenPGP keys, block %d: %s", i+1, pgpErrorText(err))
 		}
@@ -55,6 +55,17 @@ func (a *AllowedSigners) AddOpenPGPKeys(armored []byte) error {
 	}
 	a.openpgp = append(a.openpgp, keys...)
 	return nil
+}
+
+// readArmoredKeyRing is openpgp.ReadArmoredKeyRing with a panic of its parser (see
+// recoverOpenPGP) returned as an error.
+func readArmoredKeyRing(b []byte) (ring openpgp.EntityList, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ring, err = nil, fmt.Errorf("the OpenPGP parser failed: %v", r)
+		}
+	}()
+	return openpgp.ReadArmoredKeyRing(bytes.NewReader(b))
 }
 
 // splitArmoredBlocks returns each armored block of b from its BEGIN line on (the armor decoder
@@ -102,7 +113,8 @@ func VerifyCommitOpenPGP(c *object.Commit, allowed *AllowedSigners, now time.Tim
 	return s, nil
 }
 
-func verifyCommitOpenPGP(c *object.Commit, allowed *AllowedSigners, now time.Time) (CommitSigner, error) {
+func verifyCommitOpenPGP(c *object.Commit, allowed *AllowedSigners, now time.Time) (s CommitSigner, err error) {
+	defer recoverOpenPGP(&s, &err)
 	if !IsOpenPGPSignature(c.PGPSignature) {
 		return CommitSigner{}, fmt.Errorf("%w: not OpenPGP-signed", ErrBadOpenPGPSignature)
 	}
@@ -128,7 +140,7 @@ func verifyCommitOpenPGP(c *object.Commit, allowed *AllowedSigners, now time.Tim
 	case signer == nil:
 		return CommitSigner{}, fmt.Errorf("%w by key %s: no signer", ErrBadOpenPGPSignature, issuer)
 	}
-	s := CommitSigner{Principal: openPGPPrincipal(signer), Fingerprint: openPGPFingerprint(signer.PrimaryKey.Fingerprint)}
+	s = CommitSigner{Principal: openPGPPrincipal(signer), Fingerprint: openPGPFingerprint(signer.PrimaryKey.Fingerprint)}
 	switch {
 	case err == nil:
 		return s, nil
@@ -140,6 +152,16 @@ func verifyCommitOpenPGP(c *object.Commit, allowed *AllowedSigners, now time.Tim
 		return CommitSigner{}, fmt.Errorf("%w by key %s: the signature (or the key's self-signature) has expired", ErrBadOpenPGPSignature, s.Fingerprint)
 	}
 	return CommitSigner{}, fmt.Errorf("%w by key %s: %s", ErrBadOpenPGPSignature, s.Fingerprint, pgpErrorText(err))
+}
+
+// recoverOpenPGP turns a panic of go-crypto's parser into a bad signature: crafted signatures
+// on the status branch are untrusted input, and go-crypto v1.1.6 indexes past the end of a short
+// exportable-certification subpacket (ProtonMail/go-crypto#327).
+func recoverOpenPGP(s *CommitSigner, err *error) {
+	if r := recover(); r != nil {
+		*s = CommitSigner{}
+		*err = fmt.Errorf("%w: the OpenPGP parser failed: %v", ErrBadOpenPGPSignature, r)
+	}
 }
 
 // readOpenPGPSignature dearmors a commit's signature and returns its packets and its one

@@ -103,6 +103,28 @@ func sha1SignedCommit(t testing.TB, e *openpgp.Entity, msg string) *object.Commi
 	return c
 }
 
+// crashingSignaturePacket is a v4 signature packet whose hashed subpackets hold an
+// exportable-certification subpacket without its byte, which go-crypto v1.1.6 reads past
+// (ProtonMail/go-crypto#327).
+func crashingSignaturePacket() []byte {
+	body := []byte{4, byte(packet.SigTypePositiveCert), byte(packet.PubKeyAlgoEdDSA), 8 /* SHA-256 */, 0, 2, 1, 4, 0, 0, 0, 0}
+	return append([]byte{0xc2, byte(len(body))}, body...)
+}
+
+// crashingKeyRing is an armored public key whose user ID is followed by crashingSignaturePacket.
+func crashingKeyRing(t testing.TB, e *openpgp.Entity) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := armor.Encode(&b, openpgp.PublicKeyType, nil)
+	require.NoError(t, err)
+	require.NoError(t, e.PrimaryKey.Serialize(w))
+	require.NoError(t, packet.NewUserId("Alice", "", "alice@example.com").Serialize(w))
+	_, err = w.Write(crashingSignaturePacket())
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return b.Bytes()
+}
+
 // armoredSignature armors raw signature packets as a commit's gpgsig holds them.
 func armoredSignature(t testing.TB, body []byte) string {
 	t.Helper()
@@ -136,6 +158,8 @@ func TestAddOpenPGPKeys(t *testing.T) {
 		{name: "second block corrupt", armored: append(append([]byte{}, alice.pub...), corrupt...), wantErr: "read OpenPGP keys, block 2: "},
 		{name: "private key", armored: alice.priv, wantErr: "is a private key; allowed signers need the public key only"},
 		{name: "signature, not a key", armored: sig.Bytes(), wantErr: "read OpenPGP keys, block 1: "},
+		{name: "empty exportable-certification subpacket (go-crypto#327)", armored: crashingKeyRing(t, alice.entity),
+			wantErr: "read OpenPGP keys, block 1: the OpenPGP parser failed: runtime error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +293,8 @@ func TestVerifyCommitOpenPGPRejectsGarbage(t *testing.T) {
 		{name: "two signatures", sig: armoredSignature(t, append(append([]byte{}, body.Bytes()...), body.Bytes()...)), wantErr: "more than one packet"},
 		{name: "signature of another commit", sig: otherMessage.PGPSignature, wantErr: "invalid signature"},
 		{name: "oversized", sig: openPGPSigBegin + "\n\n" + strings.Repeat("A", maxOpenPGPSignature), wantErr: "exceed"},
+		{name: "empty exportable-certification subpacket (go-crypto#327, found by FuzzVerifyCommitOpenPGP)",
+			sig: armoredSignature(t, crashingSignaturePacket()), wantErr: "the OpenPGP parser failed: runtime error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

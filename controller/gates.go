@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/go-logr/logr"
 
@@ -14,9 +16,14 @@ import (
 	"github.com/gitcanary/gitcanary/status/ledger"
 )
 
-// allowedSignersKey is the key of the allowed signers Secret (Git's gpg.ssh.allowedSignersFile
-// format).
-const allowedSignersKey = "allowed_signers"
+// Keys of the allowed signers Secret (the controller's -allowed-signers-secret).
+const (
+	// allowedSignersKey holds SSH keys in Git's gpg.ssh.allowedSignersFile format.
+	allowedSignersKey = "allowed_signers"
+	// openPGPKeySuffix ends each key holding ASCII-armored OpenPGP public keys (alice.asc), as
+	// in Flux's verification Secrets.
+	openPGPKeySuffix = ".asc"
+)
 
 // newGates returns the reader of the decisions committed to the status branch, or nil when the
 // ledger is disabled (Git gates then stay closed).
@@ -31,11 +38,41 @@ func newGates(ctx context.Context, cl *clients, remote gitsource.Remote, opts Op
 		if err != nil {
 			return nil, err
 		}
-		if gopts.AllowedSigners, err = ledger.ParseAllowedSigners(data[allowedSignersKey]); err != nil {
-			return nil, fmt.Errorf("allowed signers Secret %s, key %s: %w", lo.AllowedSignersSecret, allowedSignersKey, err)
+		if gopts.AllowedSigners, err = allowedSigners(lo.AllowedSignersSecret, data); err != nil {
+			return nil, err
 		}
 	}
 	return ledger.NewGates(remote, gopts)
+}
+
+// allowedSigners reads the allowed signers Secret ref's data: the SSH keys of allowed_signers and
+// the OpenPGP public keys of every key ending in .asc. It must hold at least one of them; a key
+// that does not parse is an error naming the Secret and the key.
+func allowedSigners(ref string, data map[string][]byte) (*ledger.AllowedSigners, error) {
+	a := &ledger.AllowedSigners{}
+	if b, ok := data[allowedSignersKey]; ok {
+		var err error
+		if a, err = ledger.ParseAllowedSigners(b); err != nil {
+			return nil, fmt.Errorf("allowed signers Secret %s, key %s: %w", ref, allowedSignersKey, err)
+		}
+	}
+	var asc []string
+	for k := range data {
+		if strings.HasSuffix(k, openPGPKeySuffix) {
+			asc = append(asc, k)
+		}
+	}
+	slices.Sort(asc) // the first error is the same on every start
+	for _, k := range asc {
+		if err := a.AddOpenPGPKeys(data[k]); err != nil {
+			return nil, fmt.Errorf("allowed signers Secret %s, key %s: %w", ref, k, err)
+		}
+	}
+	if _, ok := data[allowedSignersKey]; !ok && len(asc) == 0 {
+		return nil, fmt.Errorf("allowed signers Secret %s has neither key %s (SSH) nor a key ending in %s (OpenPGP)",
+			ref, allowedSignersKey, openPGPKeySuffix)
+	}
+	return a, nil
 }
 
 // gatekeeper answers the Git gates of the engine's webhook calls from the decisions read by

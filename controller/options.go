@@ -123,9 +123,12 @@ type LedgerOptions struct {
 	Window time.Duration
 	// SigningKeySecret names a Secret with a key to sign ledger commits; empty means unsigned.
 	SigningKeySecret string
-	// AllowedSignersSecret names a Secret whose key allowed_signers (Git's allowedSignersFile
-	// format) lists the SSH keys whose signatures on gate decisions are verified; empty verifies
-	// none (deciders are then the commits' authors only).
+	// AllowedSignersSecret names a Secret listing the keys whose signatures on gate decisions
+	// are verified: SSH keys in its key allowed_signers (Git's allowedSignersFile format), and
+	// ASCII-armored OpenPGP public keys (gpg --armor --export) in every key ending in .asc, as
+	// in Flux's verification Secrets (alice.asc). It must hold at least one of them; a key that
+	// does not parse stops the controller. Empty verifies none (deciders are then the commits'
+	// authors only).
 	AllowedSignersSecret string
 	// GatesInterval is how often the decisions on the status branch are read (default 10s).
 	GatesInterval time.Duration

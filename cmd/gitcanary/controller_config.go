@@ -110,7 +110,7 @@ func (c *controllerConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.commitAuthor, "commit-author", "gitcanary <gitcanary@localhost>", `author of ledger commits, "Name <email>"`)
 	fs.DurationVar(&c.ledgerWindow, "ledger-batch-window", 2*time.Second, "transitions within this window go into one ledger commit")
 	fs.StringVar(&c.signingKeySecret, "signing-key-secret", "", "Secret with a key to sign ledger commits: git.asc (armored OpenPGP) or identity (SSH, Git's gpg.format=ssh); passphrase if encrypted")
-	fs.StringVar(&c.allowedSigners, "allowed-signers-secret", "", "Secret whose key allowed_signers (Git's allowedSignersFile format) lists the SSH keys whose signatures on gate decisions are verified")
+	fs.StringVar(&c.allowedSigners, "allowed-signers-secret", "", "Secret listing the keys whose signatures on gate decisions are verified: SSH keys in its key allowed_signers (Git's allowedSignersFile format) and ASCII-armored OpenPGP public keys in every key ending in .asc (as Flux's verification Secrets: alice.asc); it needs at least one of them")
 	fs.StringVar(&c.revert, "revert-on-rollback", "off", "when an analysis fails, make Git converge: commit (push the revert to the source branch), branch (push gitcanary/revert/<namespace>-<name> for a pull request) or off; the Canary annotation gitcanary.io/revert-on-rollback overrides it")
 	fs.DurationVar(&c.gatesInterval, "gates-interval", 10*time.Second, "how often the decisions on the status branch (Git gates) are read")
 	fs.BoolVar(&c.disableLedger, "disable-ledger", false, "do not write the status ledger")

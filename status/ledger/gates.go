@@ -54,11 +54,16 @@ type Gates struct {
 	head  string
 }
 
-// fetchState is what Refresh keeps between fetches: the deciders found, and the invalid gate
-// files logged.
+// fetchState is what Refresh keeps between fetches: the deciders found, the invalid gate files
+// logged and, while the branch keeps moving, the fetched heads.
 type fetchState struct {
 	reader  gateReader
 	invalid map[string]bool // error texts logged already
+	// recent holds the heads fetched since the branch last stood still, so that the next
+	// fetch brings only the objects of the new commits; it is dropped when a refresh finds
+	// the head unchanged, and renewed every resetEvery heads to bound its memory.
+	recent *git.Repository
+	heads  int
 }
 
 // NewGates returns a reader of the gates on remote's status branch. It does no I/O.
@@ -143,12 +148,13 @@ func (g *Gates) Run(ctx context.Context) error {
 
 // Refresh reads the gates of the status branch's head. It first lists the branch (one small
 // request): when the head is the one read last time there is nothing to do. Otherwise it
-// fetches the head alone (depth 1) into a repository of its own, and the branch's last Depth
-// commits only when a gate file's content is new, to find the commit that wrote it. Nothing
-// of the branch is kept in memory between refreshes but the gates read and their deciders,
-// so a busy ledger rewriting a thousand canary files a commit costs no memory while idle. A
-// branch that does not exist holds no gates. Invalid gate files are skipped and logged once per
-// content.
+// fetches the head alone (depth 1), and the branch's last Depth commits, into a throwaway
+// repository, only when a gate file's content is new, to find the commit that wrote it. While
+// the branch keeps moving the heads fetched are kept so that each fetch brings only what the
+// new commits changed; once a refresh finds the branch still, nothing of it is kept but the
+// gates read and their deciders, so a busy ledger rewriting a thousand canary files a commit
+// costs no memory while idle. A branch that does not exist holds no gates. Invalid gate files
+// are skipped and logged once per content.
 func (g *Gates) Refresh(ctx context.Context) error {
 	g.refreshMu.Lock()
 	defer g.refreshMu.Unlock()
@@ -158,6 +164,7 @@ func (g *Gates) Refresh(ctx context.Context) error {
 		return err
 	}
 	if listed.String() == g.Head() || (listed.IsZero() && g.Head() == "") {
+		g.fetched.recent, g.fetched.heads = nil, 0 // the branch stands still
 		return nil
 	}
 	gates := map[string]Gate{}
@@ -181,7 +188,11 @@ func (g *Gates) Refresh(ctx context.Context) error {
 func (g *Gates) read(ctx context.Context, gates map[string]Gate) (plumbing.Hash, error) {
 	reader := &g.fetched.reader
 	for _, depth := range []int{1, g.opts.Depth} {
-		head, err := g.fetch(ctx, depth)
+		repo, err := g.repository(depth)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		head, err := g.fetch(ctx, repo, depth)
 		if err != nil || head == nil {
 			return plumbing.ZeroHash, err
 		}
@@ -199,16 +210,30 @@ func (g *Gates) read(ctx context.Context, gates map[string]Gate) (plumbing.Hash,
 	return plumbing.ZeroHash, nil
 }
 
-// fetch brings the branch's last depth commits into a new in-memory repository and returns its
-// head, nil when the branch does not exist.
-func (g *Gates) fetch(ctx context.Context, depth int) (*object.Commit, error) {
+// repository returns the in-memory repository a fetch of depth goes into: the recent heads'
+// for the head alone, a new one for the history.
+func (g *Gates) repository(depth int) (*git.Repository, error) {
+	f := &g.fetched
+	if depth == 1 && f.recent != nil && f.heads%resetEvery != 0 {
+		f.heads++
+		return f.recent, nil
+	}
 	repo, err := git.Init(memory.NewStorage(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("init gates repository: %w", err)
 	}
+	if depth == 1 {
+		f.recent, f.heads = repo, 1
+	}
+	return repo, nil
+}
+
+// fetch brings the branch's last depth commits into repo and returns its head, nil when the
+// branch does not exist.
+func (g *Gates) fetch(ctx context.Context, repo *git.Repository, depth int) (*object.Commit, error) {
 	remote := plumbing.NewRemoteReferenceName("origin", g.opts.Branch)
 	spec := config.RefSpec("+" + plumbing.NewBranchReferenceName(g.opts.Branch).String() + ":" + remote.String())
-	err = g.client.Fetch(ctx, repo, depth, spec)
+	err := g.client.Fetch(ctx, repo, depth, spec)
 	if errors.Is(err, gitsource.ErrRefNotFound) {
 		return nil, nil
 	}

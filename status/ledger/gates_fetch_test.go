@@ -25,7 +25,9 @@ import (
 type packRequests struct {
 	mu       sync.Mutex
 	listings int
-	depths   []string // of each pack fetch, "" for a full one
+	// depths are those of the pack fetches ("" for a full one), with "+have" when the fetch
+	// told the server of commits it has, so that only the new objects are sent.
+	depths []string
 }
 
 var deepen = regexp.MustCompile(`deepen (\d+)`)
@@ -49,6 +51,9 @@ func (p *packRequests) proxy(t *testing.T, target string) string {
 			if m := deepen.FindSubmatch(body); m != nil {
 				depth = string(m[1])
 			}
+			if bytes.Contains(body, []byte("have ")) {
+				depth += "+have"
+			}
 			p.depths = append(p.depths, depth)
 		}
 		p.mu.Unlock()
@@ -68,8 +73,9 @@ func (p *packRequests) take() (listings int, depths []string) {
 }
 
 // TestGatesFetchOnlyWhatChanged: a refresh that finds the same head fetches nothing; a new head
-// is fetched alone (depth 1) when every gate file is known; only a new gate file's content makes
-// the reader fetch the history, and its decider is found there under the ledger's commits.
+// is fetched alone (depth 1) when every gate file is known, and only what changed while the
+// branch keeps moving; only a new gate file's content makes the reader fetch the history, and
+// its decider is found there under the ledger's commits.
 func TestGatesFetchOnlyWhatChanged(t *testing.T) {
 	srv := newServer(t)
 	ctx := testContext(t)
@@ -113,14 +119,14 @@ func TestGatesFetchOnlyWhatChanged(t *testing.T) {
 	require.Equal(t, alice, gate.Decider.Commit)
 	require.Equal(t, "Alice <alice@example.com> (unsigned)", gate.Decider.String())
 
-	// When the ledger commits again with the decision unchanged, the head alone is fetched and
-	// the decider is remembered
+	// When the ledger commits again with the decision unchanged, the head alone is fetched, on
+	// top of the head fetched before, and the decider is remembered
 	require.NoError(t, l.Record(transition("test", "checkout", "Progressing", 15, "Advance")))
 	require.NoError(t, l.Flush(ctx))
 	count.take()
 	require.NoError(t, g.Refresh(ctx))
 	_, depths = count.take()
-	require.Equal(t, []string{"1"}, depths)
+	require.Equal(t, []string{"1+have"}, depths)
 	gate, ok = g.Lookup("test", "podinfo", GateConfirmRollout)
 	require.True(t, ok)
 	require.Equal(t, alice, gate.Decider.Commit)
@@ -131,6 +137,16 @@ func TestGatesFetchOnlyWhatChanged(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, g.Refresh(ctx))
 	require.Empty(t, g.All())
+	_, depths = count.take()
+	require.Equal(t, []string{"1+have"}, depths)
+
+	// When the branch stood still for a refresh, the heads fetched are dropped: the next new
+	// head is fetched afresh
+	require.NoError(t, g.Refresh(ctx))
+	require.NoError(t, l.Record(transition("test", "checkout", "Progressing", 20, "Advance")))
+	require.NoError(t, l.Flush(ctx))
+	count.take()
+	require.NoError(t, g.Refresh(ctx))
 	_, depths = count.take()
 	require.Equal(t, []string{"1"}, depths)
 }

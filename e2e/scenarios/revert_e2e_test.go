@@ -14,7 +14,10 @@ import (
 	"github.com/gitcanary/gitcanary/gitsource"
 	"github.com/gitcanary/gitcanary/gitsync/revert"
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -22,14 +25,16 @@ import (
 // Git converges on rollback (docs/git.md, "Revert on rollback"): with -revert-on-rollback
 // commit, a failed analysis pushes a commit to the source branch that renders the promoted
 // revision again; the next sync applies it and starts no analysis; newer work is never reverted.
+// With branch, the same commit goes to a branch for a pull request.
 
 // startReverting pushes 6.0.0 with a canary that fails its first rollout check (the load tester's
-// closed gate, threshold 1) and starts a controller that reverts rollbacks.
-func (s *scenario) startReverting() walkthrough.Overlay {
+// closed gate, threshold 1) and starts a controller that reverts rollbacks in mode (commit or
+// branch).
+func (s *scenario) startReverting(mode string) walkthrough.Overlay {
 	s.t.Helper()
 	o := s.featureOverlay(features{analysis: "threshold: 1\nwebhooks:\n" + hook("load-gate", "rollout", s.loadTesterURL("/gate/check"))})
 	s.push("podinfo 6.0.0", o)
-	s.startController("-revert-on-rollback", "commit")
+	s.startController("-revert-on-rollback", mode)
 	s.waitPhase(v1beta1.CanaryPhaseInitialized, 2*time.Minute)
 	return o
 }
@@ -65,7 +70,7 @@ func TestRevertOnRollback(t *testing.T) {
 	t.Parallel()
 	// Given a canary initialised at 6.0.0 by a controller that reverts rollbacks
 	s := given(t)
-	o := s.startReverting()
+	o := s.startReverting("commit")
 	promoted := s.sourceHead()
 
 	// When 6.0.1 is pushed and fails its analysis
@@ -124,7 +129,7 @@ func TestRevertRefusedForNewerWork(t *testing.T) {
 	t.Parallel()
 	// Given a canary initialised at 6.0.0 by a controller that reverts rollbacks
 	s := given(t)
-	o := s.startReverting()
+	o := s.startReverting("commit")
 
 	// When 6.0.1 is pushed, and while it is analysed a newer commit changes the overlay
 	failing := o.Edit("deployment.yaml", walkthrough.SetImage("6.0.1"))
@@ -144,12 +149,108 @@ func TestRevertRefusedForNewerWork(t *testing.T) {
 	require.Equal(t, newer, s.sourceHead(), "newer work is never reverted")
 }
 
+// TestRevertToBranch: with -revert-on-rollback branch the revert goes to a branch of its own,
+// ready for a pull request, and main is left alone; merging the branch makes the cluster run
+// the promoted revision again without an analysis.
+func TestRevertToBranch(t *testing.T) {
+	t.Parallel()
+	// Given a canary initialised at 6.0.0 by a controller that reverts rollbacks to a branch
+	s := given(t)
+	o := s.startReverting("branch")
+	promoted := s.sourceHead()
+	branch := revert.BranchPrefix + s.ns + "-podinfo"
+
+	// When 6.0.1 is pushed and fails its analysis
+	failed := s.push("podinfo 6.0.1", o.Edit("deployment.yaml", walkthrough.SetImage("6.0.1")))
+	s.waitPhase(v1beta1.CanaryPhaseFailed, 2*time.Minute)
+
+	// Then the revert commit is pushed to its branch, on top of the failed commit
+	var head string
+	s.eventually(2*time.Minute, "the branch "+branch, func() (bool, string) {
+		var err error
+		head, err = s.git.Head(walkthrough.RepoName, branch)
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, head
+	})
+	require.Equal(t, []string{failed}, s.sourceParents(head))
+	msg := s.sourceCommitMessage(head)
+	require.True(t, strings.HasPrefix(msg, "Revert "+s.ns+"/podinfo to its promoted revision (Rolling back "+s.key()), msg)
+	require.Contains(t, msg, "Failed-Commit: "+failed+"\nPromoted-Commit: "+promoted+"\n")
+
+	// And main is left alone, and the ledger names the branch
+	require.Equal(t, failed, s.sourceHead(), "branch mode never writes to main")
+	s.eventually(time.Minute, "the ledger to record the branch", func() (bool, string) {
+		text := s.ledgerSummaries()
+		return strings.Contains(text, "revert pushed to "+branch+" in "+head[:7]+" for a pull request"), text
+	})
+
+	// And the branch renders the promoted revision
+	wantHash, _ := s.renderedAt(gitsource.Ref{Commit: promoted})
+	gotHash, gotImage := s.renderedAt(gitsource.Ref{Branch: branch})
+	require.Equal(t, "ghcr.io/stefanprodan/podinfo:6.0.0", gotImage)
+	require.Equal(t, wantHash, gotHash)
+
+	// When the pull request is merged (main fast-forwarded to the branch)
+	started := count(s.events(), "New revision detected! Scaling up "+s.key())
+	s.fastForward("main", branch)
+
+	// Then the target runs 6.0.0 again and no analysis starts
+	s.eventually(time.Minute, "the target to run 6.0.0 again", func() (bool, string) {
+		d, err := s.kube.AppsV1().Deployments(s.ns).Get(s.ctx, "podinfo", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		img := d.Spec.Template.Spec.Containers[0].Image
+		return img == "ghcr.io/stefanprodan/podinfo:6.0.0", img
+	})
+	s.consistently(10*time.Second, "no analysis of the merged revert", func() (bool, string) {
+		c, err := s.canary()
+		if err != nil {
+			return false, err.Error()
+		}
+		n := count(s.events(), "New revision detected! Scaling up "+s.key())
+		return c.Status.Phase == v1beta1.CanaryPhaseFailed && n == started, string(c.Status.Phase)
+	})
+}
+
 // sourceHead is the commit main points to.
 func (s *scenario) sourceHead() string {
 	s.t.Helper()
 	h, err := s.git.Head(walkthrough.RepoName, "main")
 	require.NoError(s.t, err)
 	return h
+}
+
+// sourceParents are a commit's parents in the server's repository.
+func (s *scenario) sourceParents(sha string) []string {
+	s.t.Helper()
+	repo, err := git.PlainOpen(s.git.RepoPath(walkthrough.RepoName))
+	require.NoError(s.t, err)
+	c, err := repo.CommitObject(plumbing.NewHash(sha))
+	require.NoError(s.t, err)
+	var out []string
+	for _, p := range c.ParentHashes {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// fastForward moves branch dst to the head of src with a push, as merging a pull request
+// without a merge commit does.
+func (s *scenario) fastForward(dst, src string) {
+	s.t.Helper()
+	repo, err := git.Init(memory.NewStorage(), nil)
+	require.NoError(s.t, err)
+	_, err = repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{s.git.HTTPURL(walkthrough.RepoName)}})
+	require.NoError(s.t, err)
+	auth := &githttp.BasicAuth{Username: gitUser, Password: gitPassword}
+	fetched := plumbing.NewRemoteReferenceName("origin", src)
+	require.NoError(s.t, repo.FetchContext(s.ctx, &git.FetchOptions{Auth: auth,
+		RefSpecs: []config.RefSpec{config.RefSpec("+" + plumbing.NewBranchReferenceName(src).String() + ":" + fetched.String())}}))
+	require.NoError(s.t, repo.PushContext(s.ctx, &git.PushOptions{Auth: auth,
+		RefSpecs: []config.RefSpec{config.RefSpec(fetched.String() + ":" + plumbing.NewBranchReferenceName(dst).String())}}))
 }
 
 // sourceCommitMessage reads a commit's message in the server's repository.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"k8s.io/utils/clock"
 )
 
 // maxGates bounds the gate files read from one commit (the branch is untrusted input).
@@ -80,6 +81,8 @@ type gateReader struct {
 	// history says whether head's parents were fetched: without them a decider not found
 	// before is left unknown and counted as missing.
 	history bool
+	// clock dates the OpenPGP key checks; nil is the real clock.
+	clock clock.PassiveClock
 }
 
 // read returns the valid gates of head's tree, one error per invalid gate file (naming it), and
@@ -177,7 +180,8 @@ func (r *gateReader) decider(head *object.Commit, p, blob string) Decider {
 }
 
 // describe names the author of c and checks its SSH or OpenPGP signature. OpenPGP keys are
-// checked for expiry and revocation at the time of the first read of the gate file's content.
+// checked for expiry and revocation at the time (the reader's clock) of the first read of the
+// gate file's content.
 func (r *gateReader) describe(c *object.Commit) Decider {
 	d := Decider{Commit: c.Hash.String(), Name: c.Author.Name, Email: c.Author.Email}
 	var s CommitSigner
@@ -188,7 +192,11 @@ func (r *gateReader) describe(c *object.Commit) Decider {
 	case IsSSHSignature(c.PGPSignature):
 		s, err = VerifyCommitSSH(c, r.allowed)
 	case IsOpenPGPSignature(c.PGPSignature):
-		s, err = VerifyCommitOpenPGP(c, r.allowed, time.Now())
+		now := time.Now()
+		if r.clock != nil {
+			now = r.clock.Now()
+		}
+		s, err = VerifyCommitOpenPGP(c, r.allowed, now)
 	default:
 		d.SignatureError = "only SSH and OpenPGP signatures are verified"
 		return d

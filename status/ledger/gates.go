@@ -30,7 +30,7 @@ type GatesOptions struct {
 	AllowedSigners *AllowedSigners
 	// Interval between fetches in Run; default 10s.
 	Interval time.Duration
-	// Clock drives Run; nil is the real clock.
+	// Clock drives Run and dates the expiry checks of OpenPGP keys; nil is the real clock.
 	Clock clock.Clock
 	// Log receives invalid gate files (once per content) and failed fetches.
 	Log logr.Logger
@@ -89,7 +89,7 @@ func NewGates(remote gitsource.Remote, opts GatesOptions) (*Gates, error) {
 	}
 	return &Gates{client: c, opts: opts, log: opts.Log.WithValues("repository", c.String(), "branch", opts.Branch),
 		wake: make(chan struct{}, 1), gates: map[string]Gate{}, fetched: fetchState{invalid: map[string]bool{},
-			reader: gateReader{depth: opts.Depth, allowed: opts.AllowedSigners, deciders: map[string]Decider{}}}}, nil
+			reader: gateReader{depth: opts.Depth, allowed: opts.AllowedSigners, deciders: map[string]Decider{}, clock: opts.Clock}}}, nil
 }
 
 // Lookup returns the decision of one kind committed for a canary, as of the last Refresh.

@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/stretchr/testify/require"
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 // pgpKey is an OpenPGP key in the forms the tests need.
@@ -330,4 +331,25 @@ func FuzzVerifyCommitOpenPGP(f *testing.F) {
 		}
 		require.Equal(t, CommitSigner{Principal: "alice@example.com", Fingerprint: alice.fingerprint}, s)
 	})
+}
+
+// TestGateReaderDatesOpenPGPChecksWithItsClock: the gates reader checks an OpenPGP key's expiry at
+// the time of its clock (GatesOptions.Clock), not the machine's.
+func TestGateReaderDatesOpenPGPChecksWithItsClock(t *testing.T) {
+	now := time.Now()
+	past := func(d time.Duration) func() time.Time { return func() time.Time { return now.Add(-d) } }
+	// A key valid for one hour, two hours ago, that signed 90 minutes ago.
+	eve := newPGPKey(t, "Eve", "eve@example.com", &packet.Config{Algorithm: packet.PubKeyAlgoEdDSA, Time: past(2 * time.Hour), KeyLifetimeSecs: 3600})
+	commit := pgpSignedCommit(t, eve.entity, &packet.Config{Time: past(90 * time.Minute)}, "approve\n")
+	allowed := allowedPGP(t, eve.pub)
+
+	whileValid := gateReader{allowed: allowed, clock: clocktesting.NewFakePassiveClock(now.Add(-80 * time.Minute))}
+	d := whileValid.describe(commit)
+	require.Empty(t, d.SignatureError)
+	require.Equal(t, CommitSigner{Principal: "eve@example.com", Fingerprint: eve.fingerprint}, d.Signer)
+
+	later := gateReader{allowed: allowed, clock: clocktesting.NewFakePassiveClock(now)}
+	d = later.describe(commit)
+	require.Empty(t, d.Signer.Principal)
+	require.Equal(t, "signer not allowed: key "+eve.fingerprint+" of eve@example.com has expired", d.SignatureError)
 }

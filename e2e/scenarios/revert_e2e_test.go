@@ -95,26 +95,8 @@ func TestRevertOnRollback(t *testing.T) {
 	require.Equal(t, wantImage, gotImage)
 	require.Equal(t, wantHash, gotHash)
 
-	// And the next sync applies it
-	s.eventually(time.Minute, "the target to run 6.0.0 again", func() (bool, string) {
-		d, err := s.kube.AppsV1().Deployments(s.ns).Get(s.ctx, "podinfo", metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		img := d.Spec.Template.Spec.Containers[0].Image
-		return img == "ghcr.io/stefanprodan/podinfo:6.0.0", img
-	})
-
-	// And no analysis starts: the canary stays Failed over several intervals
-	started := count(s.events(), "New revision detected! Scaling up "+s.key())
-	s.consistently(10*time.Second, "no analysis of the reverted revision", func() (bool, string) {
-		c, err := s.canary()
-		if err != nil {
-			return false, err.Error()
-		}
-		n := count(s.events(), "New revision detected! Scaling up "+s.key())
-		return c.Status.Phase == v1beta1.CanaryPhaseFailed && n == started, string(c.Status.Phase)
-	})
+	// And the next sync applies it, and no analysis starts
+	s.revertApplied(count(s.events(), "New revision detected! Scaling up "+s.key()))
 
 	// And the ledger says what was done
 	s.eventually(time.Minute, "the ledger to record the revert", func() (bool, string) {
@@ -197,6 +179,14 @@ func TestRevertToBranch(t *testing.T) {
 	s.fastForward("main", branch)
 
 	// Then the target runs 6.0.0 again and no analysis starts
+	s.revertApplied(started)
+}
+
+// revertApplied waits until the target runs the promoted 6.0.0 again, then checks that no
+// analysis starts: the canary stays Failed over several intervals, with as many "New revision
+// detected!" events as started.
+func (s *scenario) revertApplied(started int) {
+	s.t.Helper()
 	s.eventually(time.Minute, "the target to run 6.0.0 again", func() (bool, string) {
 		d, err := s.kube.AppsV1().Deployments(s.ns).Get(s.ctx, "podinfo", metav1.GetOptions{})
 		if err != nil {
@@ -205,7 +195,7 @@ func TestRevertToBranch(t *testing.T) {
 		img := d.Spec.Template.Spec.Containers[0].Image
 		return img == "ghcr.io/stefanprodan/podinfo:6.0.0", img
 	})
-	s.consistently(10*time.Second, "no analysis of the merged revert", func() (bool, string) {
+	s.consistently(10*time.Second, "no analysis of the reverted revision", func() (bool, string) {
 		c, err := s.canary()
 		if err != nil {
 			return false, err.Error()

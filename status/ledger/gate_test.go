@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gitcanary/gitcanary/e2e/gitserver"
-	git "github.com/go-git/go-git/v5"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 )
@@ -92,21 +91,12 @@ func TestGatesDecidersAndConsumption(t *testing.T) {
 	require.NoError(t, err)
 	mallorySigner, err := NewSigner(map[string][]byte{"identity": mallory.pem})
 	require.NoError(t, err)
-	l := newLedger(t, srv, Options{})
-	require.NoError(t, l.Record(transition("test", "podinfo", "Waiting", 0, "Halt podinfo.test advancement waiting for approval approval")))
-	require.NoError(t, l.Flush(ctx))
-
-	decide := func(d Decision, who Signature, signer git.Signer) string {
-		t.Helper()
-		commit, _, err := CommitDecision(ctx, remoteOf(srv), d, DecisionOptions{Author: who, Signer: signer})
-		require.NoError(t, err)
-		return commit
-	}
-	aliceCommit := decide(Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout, Note: "looks good"},
+	l := waitingLedger(t, srv)
+	aliceCommit := decide(t, srv, Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout, Note: "looks good"},
 		Signature{Name: "Alice", Email: "alice@example.com"}, aliceSigner)
-	bobCommit := decide(Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmPromotion, Revision: "3f2a1c9"},
+	bobCommit := decide(t, srv, Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmPromotion, Revision: "3f2a1c9"},
 		Signature{Name: "Bob", Email: "bob@example.com"}, nil)
-	decide(Decision{Namespace: "test", Name: "other", Kind: GateAbort, Revision: "aaaaaaa"},
+	decide(t, srv, Decision{Namespace: "test", Name: "other", Kind: GateAbort, Revision: "aaaaaaa"},
 		Signature{Name: "Alice", Email: "alice@example.com"}, mallorySigner)
 	_, err = srv.CommitFiles(ctx, repoName, DefaultBranch, gitserver.Change{Files: map[string][]byte{
 		"gates/test/broken/abort.yaml":         []byte("revision: main\n"),
@@ -141,7 +131,7 @@ func TestGatesDecidersAndConsumption(t *testing.T) {
 	require.False(t, ok)
 
 	// Bob changes his mind before the ledger consumes his decision: the newer one is kept.
-	decide(Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmPromotion, Revision: "3f2a1c9e"},
+	decide(t, srv, Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmPromotion, Revision: "3f2a1c9e"},
 		Signature{Name: "Bob", Email: "bob@example.com"}, nil)
 	l.ConsumeGate(rollout)
 	l.ConsumeGate(promotion)

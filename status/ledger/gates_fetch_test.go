@@ -79,9 +79,7 @@ func (p *packRequests) take() (listings int, depths []string) {
 func TestGatesFetchOnlyWhatChanged(t *testing.T) {
 	srv := newServer(t)
 	ctx := testContext(t)
-	l := newLedger(t, srv, Options{})
-	require.NoError(t, l.Record(transition("test", "podinfo", "Waiting", 0, "Halt podinfo.test advancement waiting for approval approval")))
-	require.NoError(t, l.Flush(ctx))
+	l := waitingLedger(t, srv)
 	var count packRequests
 	remote := remoteOf(srv)
 	remote.URL = count.proxy(t, remote.URL)
@@ -101,9 +99,8 @@ func TestGatesFetchOnlyWhatChanged(t *testing.T) {
 	require.Empty(t, depths, "no fetch for the same head")
 
 	// When Alice approves and the ledger commits twice on top
-	alice, _, err := CommitDecision(ctx, remoteOf(srv), Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout, Revision: "3f2a1c9"},
-		DecisionOptions{Author: Signature{Name: "Alice", Email: "alice@example.com"}})
-	require.NoError(t, err)
+	alice := decide(t, srv, Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout, Revision: "3f2a1c9"},
+		Signature{Name: "Alice", Email: "alice@example.com"}, nil)
 	for i := 0; i < 2; i++ {
 		require.NoError(t, l.Record(transition("test", "checkout", "Progressing", 5*(i+1), "Advance")))
 		require.NoError(t, l.Flush(ctx))
@@ -155,9 +152,8 @@ func TestGatesFetchOnlyWhatChanged(t *testing.T) {
 func TestGatesOfADeletedBranch(t *testing.T) {
 	srv := newServer(t)
 	ctx := testContext(t)
-	_, _, err := CommitDecision(ctx, remoteOf(srv), Decision{Namespace: "test", Name: "podinfo", Kind: GateAbort, Revision: "3f2a1c9"},
-		DecisionOptions{Author: Signature{Name: "Alice", Email: "alice@example.com"}})
-	require.NoError(t, err)
+	decide(t, srv, Decision{Namespace: "test", Name: "podinfo", Kind: GateAbort, Revision: "3f2a1c9"},
+		Signature{Name: "Alice", Email: "alice@example.com"}, nil)
 	g, err := NewGates(remoteOf(srv), GatesOptions{})
 	require.NoError(t, err)
 	require.NoError(t, g.Refresh(ctx))

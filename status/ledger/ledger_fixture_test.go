@@ -144,3 +144,22 @@ func requireNoForcePush(t testing.TB, srv *gitserver.Server, branch string) int 
 }
 
 func keyOf(ns, name string) string { return fmt.Sprintf("%s/%s", ns, name) }
+
+// waitingLedger returns a ledger on srv whose status branch holds test/podinfo waiting for an
+// approval.
+func waitingLedger(t testing.TB, srv *gitserver.Server) *Ledger {
+	t.Helper()
+	l := newLedger(t, srv, Options{})
+	require.NoError(t, l.Record(transition("test", "podinfo", "Waiting", 0, "Halt podinfo.test advancement waiting for approval approval")))
+	require.NoError(t, l.Flush(testContext(t)))
+	return l
+}
+
+// decide commits decision d to srv's status branch as who, signed by signer (nil: unsigned), and
+// returns the commit.
+func decide(t testing.TB, srv *gitserver.Server, d Decision, who Signature, signer git.Signer) string {
+	t.Helper()
+	commit, _, err := CommitDecision(testContext(t), remoteOf(srv), d, DecisionOptions{Author: who, Signer: signer})
+	require.NoError(t, err)
+	return commit
+}

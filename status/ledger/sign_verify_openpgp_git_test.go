@@ -29,20 +29,12 @@ func TestGatesVerifySSHAndOpenPGPSigners(t *testing.T) {
 	allowed, err := ParseAllowedSigners([]byte("bob@example.com " + bob.line + "\n"))
 	require.NoError(t, err)
 	require.NoError(t, allowed.AddOpenPGPKeys(alice.pub))
-	l := newLedger(t, srv, Options{})
-	require.NoError(t, l.Record(transition("test", "podinfo", "Waiting", 0, "Halt podinfo.test advancement waiting for approval approval")))
-	require.NoError(t, l.Flush(ctx))
-	decide := func(d Decision, who Signature, s git.Signer) string {
-		t.Helper()
-		commit, _, err := CommitDecision(ctx, remoteOf(srv), d, DecisionOptions{Author: who, Signer: s})
-		require.NoError(t, err)
-		return commit
-	}
-	aliceCommit := decide(Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout},
+	l := waitingLedger(t, srv)
+	aliceCommit := decide(t, srv, Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmRollout},
 		Signature{Name: "Alice", Email: "alice@example.com"}, mustSigner(t, map[string][]byte{SecretKeyOpenPGP: alice.priv}))
-	bobCommit := decide(Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmPromotion, Revision: "3f2a1c9"},
+	bobCommit := decide(t, srv, Decision{Namespace: "test", Name: "podinfo", Kind: GateConfirmPromotion, Revision: "3f2a1c9"},
 		Signature{Name: "Bob", Email: "bob@example.com"}, mustSigner(t, map[string][]byte{SecretKeySSH: bob.pem}))
-	decide(Decision{Namespace: "test", Name: "other", Kind: GateAbort, Revision: "aaaaaaa"},
+	decide(t, srv, Decision{Namespace: "test", Name: "other", Kind: GateAbort, Revision: "aaaaaaa"},
 		Signature{Name: "Alice", Email: "alice@example.com"}, mustSigner(t, map[string][]byte{SecretKeyOpenPGP: mallory.priv}))
 
 	g, err := NewGates(remoteOf(srv), GatesOptions{AllowedSigners: allowed})

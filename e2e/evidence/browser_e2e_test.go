@@ -47,11 +47,31 @@ func (s *scenario) statusServe() string {
 	return url
 }
 
+// browserStarts is how many times browser starts Chromium before it gives up: once in a while
+// (one CI run in several) Chromium crashes while it starts, before it serves DevTools, which
+// says nothing of the page under test.
+const browserStarts = 3
+
 // browser starts a headless Chromium (Debian's chromium package) with a fresh profile.
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	require.NoError(t, err, "the browser tests need Debian's chromium package (.ci/run installs it)")
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := startBrowser(t, path)
+		err := chromedp.Do(ctx)
+		if err == nil {
+			t.Cleanup(cancel)
+			return ctx
+		}
+		cancel()
+		require.Less(t, attempt, browserStarts, "start chromium: %v", err)
+		t.Logf("chromium did not start (attempt %d of %d), starting it again: %v", attempt, browserStarts, err)
+	}
+}
+
+// startBrowser prepares a Chromium with a fresh profile; chromedp starts it on the first action.
+func startBrowser(t *testing.T, path string) (context.Context, context.CancelFunc) {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1000, 1200),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
@@ -62,9 +82,7 @@ func browser(t *testing.T) context.Context {
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	require.NoError(t, chromedp.Do(ctx), "start chromium")
-	return ctx
+	return ctx, func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
 }
 
 // screenshot saves the page as PNG under screenshotDir and returns the file.

@@ -78,16 +78,14 @@ type gateReader struct {
 	depth    int // commits of history searched for the commit that wrote a gate file
 	allowed  *AllowedSigners
 	deciders map[string]Decider // by path and blob
-	// history says whether head's parents were fetched: without them a decider not found
-	// before is left unknown and counted as missing.
-	history bool
 	// clock dates the OpenPGP key checks; nil is the real clock.
 	clock clock.PassiveClock
 }
 
 // read returns the valid gates of head's tree, one error per invalid gate file (naming it), and
-// how many gates lack a decider because the history was not fetched.
-func (r *gateReader) read(head *object.Commit) (gates []Gate, errs []error, missing int) {
+// how many gates lack a decider. history says whether head's parents were fetched: without them
+// a decider not found before is left unknown and counted as missing.
+func (r *gateReader) read(head *object.Commit, history bool) (gates []Gate, errs []error, missing int) {
 	root, err := head.Tree()
 	if err != nil {
 		return nil, []error{fmt.Errorf("read gates of %s: %w", head.Hash, err)}, 0
@@ -106,7 +104,7 @@ func (r *gateReader) read(head *object.Commit) (gates []Gate, errs []error, miss
 			return io.EOF
 		}
 		p := GatesDir + "/" + f.Name
-		g, err := r.gate(head, p, f)
+		g, err := r.gate(head, p, f, history)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", p, err))
 			return nil
@@ -129,8 +127,8 @@ func (r *gateReader) read(head *object.Commit) (gates []Gate, errs []error, miss
 	return gates, errs, missing
 }
 
-// gate reads one gate file and finds its decider.
-func (r *gateReader) gate(head *object.Commit, p string, f *object.File) (Gate, error) {
+// gate reads one gate file and, when history was fetched, finds its decider.
+func (r *gateReader) gate(head *object.Commit, p string, f *object.File, history bool) (Gate, error) {
 	ns, name, kind, err := parseGatePath(p)
 	if err != nil {
 		return Gate{}, err
@@ -152,7 +150,7 @@ func (r *gateReader) gate(head *object.Commit, p string, f *object.File) (Gate, 
 	g := Gate{Namespace: ns, Name: name, Kind: kind, GateFile: gf, Blob: f.Hash.String()}
 	key := p + "@" + g.Blob
 	d, ok := r.deciders[key]
-	if !ok && r.history {
+	if !ok && history {
 		d = r.decider(head, p, f.Hash.String())
 		r.deciders[key] = d
 	}

@@ -196,8 +196,7 @@ func (g *Gates) read(ctx context.Context, gates map[string]Gate) (plumbing.Hash,
 		if err != nil || head == nil {
 			return plumbing.ZeroHash, err
 		}
-		reader.history = depth == g.opts.Depth
-		found, errs, missing := reader.read(head)
+		found, errs, missing := reader.read(head, depth == g.opts.Depth)
 		if missing > 0 {
 			continue // deciders to find: fetch the history
 		}

@@ -74,7 +74,7 @@ func namesCanary(message, key string) bool {
 // Gates reads the gate decision files on the head of the branch with the deciders found in
 // the last depth commits, and one error per invalid file.
 func (s *Snapshot) Gates(depth int) ([]Gate, []error) {
-	r := gateReader{depth: depth, deciders: map[string]Decider{}, history: true}
-	gates, errs, _ := r.read(s.head)
+	r := gateReader{depth: depth, deciders: map[string]Decider{}}
+	gates, errs, _ := r.read(s.head, true)
 	return gates, errs
 }

@@ -133,7 +133,7 @@ func TestSSHSignatureAgreesWithOpenSSH(t *testing.T) {
 func lookPath(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
-	require.NoError(t, err, "%s is needed to check signatures with Git's own rules (Debian: git, openssh-client)", name)
+	require.NoError(t, err, "%s is needed to check signatures with Git's own rules (Debian: git, openssh-client, gnupg)", name)
 	return p
 }
 

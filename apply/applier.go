@@ -286,35 +286,57 @@ func (a *Applier) applyOne(ctx context.Context, t applyTarget, set Set, res *Res
 	return nil
 }
 
-// waitEstablished waits until the applied CRDs are served, then resets the REST mapper.
+// waitEstablished waits until the applied CRDs are established and their kinds are in the
+// API server's discovery, resetting the REST mapper until it maps them: Established can be set a
+// moment before discovery lists the new group.
 func (a *Applier) waitEstablished(ctx context.Context, objs []*unstructured.Unstructured) error {
 	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	waited := false
 	for _, o := range objs {
 		if o.GroupVersionKind().GroupKind().String() != "CustomResourceDefinition.apiextensions.k8s.io" {
 			continue
 		}
-		waited = true
 		err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, a.opts.EstablishTimeout, true, func(ctx context.Context) (bool, error) {
 			live, err := a.dyn.Resource(crdGVR).Get(ctx, o.GetName(), metav1.GetOptions{})
-			if err != nil {
+			if err != nil || !established(live) {
 				return false, nil
 			}
-			conds, _, _ := unstructured.NestedSlice(live.Object, "status", "conditions")
-			for _, c := range conds {
-				m, _ := c.(map[string]any)
-				if m["type"] == "Established" && m["status"] == "True" {
-					return true, nil
-				}
-			}
-			return false, nil
+			return a.mapsServedVersions(live), nil
 		})
 		if err != nil {
 			return &ObjectError{Object: RefOf(o), Op: "wait for", Err: fmt.Errorf("not established: %w", err)}
 		}
 	}
-	if waited {
-		a.mapper.Reset()
-	}
 	return nil
+}
+
+// established reports whether a live CRD has the condition Established=True.
+func established(crd *unstructured.Unstructured) bool {
+	conds, _, _ := unstructured.NestedSlice(crd.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == "Established" && m["status"] == "True" {
+			return true
+		}
+	}
+	return false
+}
+
+// mapsServedVersions resets the REST mapper and reports whether it maps the kind of a live CRD
+// in every version the CRD serves.
+func (a *Applier) mapsServedVersions(crd *unstructured.Unstructured) bool {
+	a.mapper.Reset()
+	group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+	kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	for _, v := range versions {
+		m, _ := v.(map[string]any)
+		if served, _ := m["served"].(bool); !served {
+			continue
+		}
+		name, _ := m["name"].(string)
+		if _, err := a.mapper.RESTMapping(schema.GroupKind{Group: group, Kind: kind}, name); err != nil {
+			return false
+		}
+	}
+	return true
 }

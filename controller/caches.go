@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/gitcanary/gitcanary/api/client"
@@ -19,11 +23,18 @@ const (
 	informerResync = 10 * time.Minute
 	// targetIndex indexes Canaries by "<namespace>/<target name>".
 	targetIndex = "target"
+	// cachedSecrets is the field selector of the Secret informer. It leaves out Helm's release
+	// records (type helm.sh/release.v1): one per revision of every release, up to 1 MiB each,
+	// and Helm and Flux's helm-controller keep several per release, so in a cluster of Helm
+	// releases they would be most of the cache. Nothing reads them: config tracking ignores
+	// their type, and no metric or alert provider takes its credentials from one.
+	cachedSecrets = "type!=helm.sh/release.v1"
 )
 
 // caches are the shared informers: every adapter reads through their listers (an idle tick
 // makes no request), and their events wake the analysis. Every informer drops managedFields and
-// kubectl's last-applied annotation before caching (client.TrimForCache). The Kubernetes
+// kubectl's last-applied annotation before caching (client.TrimForCache), and the Secret
+// informer leaves Helm's release records out (cachedSecrets). The Kubernetes
 // informers run for the kinds whose listers the adapters asked for (Deployments, HPAs,
 // Services, ConfigMaps, Secrets); the TrafficSplit informers for the default provider's
 // version, and for another version when a canary first asks for it.
@@ -52,6 +63,11 @@ func newCaches(cl *clients, opts Options) (*caches, error) {
 		splits: router.NewSplitInformers(cl.dyn, router.SplitInformersOptions{Namespace: ns, Resync: informerResync,
 			Transform: client.TrimForCache}),
 	}
+	// Registered before any lister asks for it, so every reader shares this informer.
+	c.kube.InformerFor(&corev1.Secret{}, func(kc kubernetes.Interface, resync time.Duration) cache.SharedIndexInformer {
+		return coreinformers.NewFilteredSecretInformer(kc, ns, resync, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
+			func(o *metav1.ListOptions) { o.FieldSelector = cachedSecrets })
+	})
 	for _, inf := range []cache.SharedIndexInformer{c.canaries, c.templates, c.alertProviders} {
 		if err := inf.SetTransform(client.TrimForCache); err != nil {
 			return nil, fmt.Errorf("informer transform: %w", err)

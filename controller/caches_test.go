@@ -13,9 +13,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/gitcanary/gitcanary/api/client"
 	"github.com/gitcanary/gitcanary/engine"
@@ -55,4 +57,31 @@ func TestAdapterInformers(t *testing.T) {
 	cached, err := c.kube.Core().V1().Services().Lister().Services("test").Get("podinfo")
 	require.NoError(t, err)
 	require.Empty(t, cached.ManagedFields, "trimmed before caching")
+}
+
+// TestSecretInformerLeavesOutHelmReleases: the Secret informer, the one every adapter's lister
+// reads, lists and watches with the field selector that leaves Helm's release records out.
+func TestSecretInformerLeavesOutHelmReleases(t *testing.T) {
+	kube := fake.NewClientset()
+	selectors := make(chan string, 2)
+	kube.PrependReactor("list", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		selectors <- "list " + a.(k8stesting.ListAction).GetListRestrictions().Fields.String()
+		return false, nil, nil
+	})
+	kube.PrependWatchReactor("secrets", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		selectors <- "watch " + a.(k8stesting.WatchAction).GetWatchRestrictions().Fields.String()
+		return false, nil, nil
+	})
+	flagger, err := client.New(&rest.Config{Host: "http://127.0.0.1:1"})
+	require.NoError(t, err)
+	c, err := newCaches(&clients{kube: kube, flagger: flagger}, Options{MeshProvider: "smi:crossover"}.withDefaults())
+	require.NoError(t, err)
+	_ = c.kube.Core().V1().Secrets().Lister() // as the adapters ask for it
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	c.kube.Start(ctx.Done())
+	require.True(t, c.kube.WaitForCacheSync(ctx.Done())[reflect.TypeOf(&corev1.Secret{})])
+	require.Equal(t, "list type!=helm.sh/release.v1", <-selectors)
+	require.Equal(t, "watch type!=helm.sh/release.v1", <-selectors)
 }

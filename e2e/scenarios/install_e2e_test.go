@@ -4,12 +4,14 @@ package scenarios
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gitcanary/gitcanary/e2e/env"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -56,6 +58,9 @@ func TestInstallManifests(t *testing.T) {
 	sc := d.Spec.Template.Spec.Containers[0].SecurityContext
 	require.True(t, *sc.ReadOnlyRootFilesystem)
 	require.True(t, *d.Spec.Template.Spec.SecurityContext.RunAsNonRoot)
+	memLimit := slices.IndexFunc(d.Spec.Template.Spec.Containers[0].Env, func(v corev1.EnvVar) bool { return v.Name == "GOMEMLIMIT" })
+	require.NotEqual(t, -1, memLimit, "GOMEMLIMIT set")
+	require.Equal(t, "limits.memory", d.Spec.Template.Spec.Containers[0].Env[memLimit].ValueFrom.ResourceFieldRef.Resource)
 
 	// And the aggregated sync role holds the default rules
 	e.WaitFor(t, time.Minute, "aggregated gitcanary-sync rules", func(ctx context.Context) error {

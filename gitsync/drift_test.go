@@ -1,10 +1,13 @@
 package gitsync
 
 import (
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gitcanary/gitcanary/apply"
+	"github.com/go-logr/logr/funcr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
@@ -158,3 +161,32 @@ func TestSyncAppliesOverlaysInParallelWithABound(t *testing.T) {
 }
 
 var _ Reporter = (*fakeReporter)(nil)
+
+// TestReconcileLogsThePass: a drift correction pass is logged when it starts and when it ends,
+// with the overlays re-applied and those that failed; an ordinary sync logs neither.
+func TestReconcileLogsThePass(t *testing.T) {
+	var lines []string
+	log := funcr.New(func(_, args string) { lines = append(lines, args) }, funcr.Options{})
+	passLines := func() (out []string) {
+		for _, line := range lines {
+			if strings.Contains(line, `"msg"="drift correction `) {
+				out = append(out, line)
+			}
+		}
+		return out
+	}
+	f := &fakeFetcher{t: t}
+	a := &fakeApplier{failNext: map[string]error{}}
+	l := New(f, a, Options{Overlays: []string{"apps/*"}, Logger: log, Concurrency: 1})
+	f.commit("c1", repo(nil))
+	require.NoError(t, l.Sync(t.Context()))
+	require.Empty(t, passLines(), "a new commit is no drift correction")
+
+	a.failNext["apps/b"] = errors.New("apply refused")
+	l.RequestReconcile()
+	require.Error(t, l.Sync(t.Context()))
+	got := passLines()
+	require.Len(t, got, 2)
+	require.Contains(t, got[0], `"msg"="drift correction started: re-applying every overlay" "overlays"=2`)
+	require.Contains(t, got[1], `"msg"="drift correction finished" "overlays"=2 "failed"=1 "seconds"=`)
+}

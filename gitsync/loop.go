@@ -166,8 +166,11 @@ func (l *Loop) Sync(ctx context.Context) (err error) {
 			jobs = append(jobs, job{overlay: ov, force: reconcile || restore[ov]})
 		}
 	}
+	start := l.opts.Clock.Now()
 	if reconcile {
-		l.opts.Logger.V(1).Info("reconciling every overlay", "overlays", len(jobs))
+		// A pass over the whole fleet is the sync loop's one recurring cost that grows with
+		// it: logged with its size and duration, so that cost can be read and measured.
+		l.opts.Logger.Info("drift correction started: re-applying every overlay", "overlays", len(jobs))
 	}
 	errs := make([]error, len(jobs))
 	applyFailed := make([]bool, len(jobs))
@@ -190,10 +193,23 @@ func (l *Loop) Sync(ctx context.Context) (err error) {
 	l.mu.Lock()
 	l.state.pending = failed
 	l.mu.Unlock()
+	if reconcile {
+		l.opts.Logger.Info("drift correction finished", "overlays", len(jobs), "failed", countErrors(errs),
+			"seconds", l.opts.Clock.Since(start).Round(time.Millisecond).Seconds())
+	}
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func countErrors(errs []error) (n int) {
+	for _, err := range errs {
+		if err != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // syncOverlay renders one overlay and applies it when its output changed or j.force; it

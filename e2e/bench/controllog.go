@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -130,4 +132,68 @@ func (c *controllerLog) canaries() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// driftPass is one drift correction pass of the controller's sync loop, as its log shows it.
+type driftPass struct {
+	started, finished time.Time
+	overlays, failed  int
+}
+
+// logTail reads the lines a controller log gains, from where the last read stopped, so a step
+// can wait for a line without parsing the whole log again.
+type logTail struct {
+	path   string
+	offset int64
+	rest   []byte     // a line not yet ended
+	open   *driftPass // a pass started, not yet finished
+}
+
+// driftPasses reads the lines written since the last call and returns the drift correction
+// passes that finished in them; a pass started but not finished is kept for the next call.
+func (t *logTail) driftPasses() ([]driftPass, error) {
+	f, err := os.Open(t.path)
+	if err != nil {
+		return nil, fmt.Errorf("read controller log: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	t.offset += int64(len(data))
+	data = append(t.rest, data...)
+	end := bytes.LastIndexByte(data, '\n') + 1
+	t.rest = slices.Clone(data[end:])
+	var done []driftPass
+	for line := range bytes.Lines(data[:end]) {
+		if !bytes.Contains(line, []byte(`"drift correction `)) {
+			continue
+		}
+		var l struct {
+			logLine
+			Overlays int `json:"overlays"`
+			Failed   int `json:"failed"`
+		}
+		if json.Unmarshal(line, &l) != nil {
+			continue
+		}
+		at, err := time.Parse(zapTime, l.TS)
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(l.Msg, "drift correction started"):
+			t.open = &driftPass{started: at, overlays: l.Overlays}
+		case l.Msg == "drift correction finished" && t.open != nil:
+			p := *t.open
+			p.finished, p.failed = at, l.Failed
+			done = append(done, p)
+			t.open = nil
+		}
+	}
+	return done, nil
 }

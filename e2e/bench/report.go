@@ -29,7 +29,12 @@ type scaleResult struct {
 	promoted    time.Duration
 	// tickLags are the ticks' delays past the interval (s); ledgerLags the delays from a
 	// promotion to the ledger commit that recorded it (s).
-	tickLags, ledgerLags             []float64
+	tickLags, ledgerLags []float64
+	// drift is the drift correction pass measured, with the controller's API requests and CPU
+	// seconds between the samples around it; idleDrift says a pass ran in the idle window.
+	drift                            driftPass
+	driftRequests, driftCPU          float64
+	idleDrift                        bool
 	ledgerCommits, ledgerTransitions int
 }
 
@@ -52,8 +57,14 @@ func (r *scaleResult) markdown() string {
 		(r.idleRSS-r.baselineRSS)/n/1024, (r.idleHeap-r.baselineHeap)/n/1024), "< 40 KiB")
 	row("CPU, idle fleet (empty controller)", fmt.Sprintf("%.2f s/min (%.2f s/min)", r.idle.cpu, r.baseline.cpu), "")
 	row("analysis ticks, idle fleet", fmt.Sprintf("%s /min", num(r.idle.ticks)), "")
-	row("API requests of the controller, idle (client-go metrics)", fmt.Sprintf("%s /min, %s per tick", num(r.idle.clientRequests),
-		ratio(r.idle.clientRequests, r.idle.ticks)), "0 per tick")
+	idleRequests := fmt.Sprintf("%s /min, %s per tick", num(r.idle.clientRequests), ratio(r.idle.clientRequests, r.idle.ticks))
+	if r.idleDrift {
+		idleRequests += " (a drift correction pass ran in the window)"
+	}
+	row("API requests of the controller, idle (client-go metrics)", idleRequests, "0 per tick")
+	row(fmt.Sprintf("drift correction, every %v: overlays re-applied (failed) in; API requests of the controller (per overlay); CPU", r.opts.reconcile),
+		fmt.Sprintf("%d (%d) in %s; %s (%s); %.1f s", r.drift.overlays, r.drift.failed, seconds(r.drift.finished.Sub(r.drift.started)),
+			num(r.driftRequests), ratio(r.driftRequests, float64(r.drift.overlays)), r.driftCPU), "")
 	row("API server requests, idle, all clients: with − without the controller", fmt.Sprintf("%s − %s = %s /min",
 		num(r.idle.requests), num(r.background.requests), num(r.idle.requests-r.background.requests)), "")
 	row("new image → every canary Succeeded", seconds(r.promoted), fmt.Sprintf("%d steps of %v", steps(r.opts), r.opts.interval))

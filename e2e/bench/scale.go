@@ -20,6 +20,7 @@ import (
 type scaleOptions struct {
 	n                     int
 	interval, sync        time.Duration
+	reconcile             time.Duration
 	baseline, idle        time.Duration
 	timeout               time.Duration
 	controllerFlags       string
@@ -34,6 +35,7 @@ func parseScale(args []string) (scaleOptions, error) {
 	fs.IntVar(&o.n, "n", 100, "canaries (overlays, each in its own namespace)")
 	fs.DurationVar(&o.interval, "interval", 30*time.Second, "the canaries' analysis interval")
 	fs.DurationVar(&o.sync, "sync", 5*time.Second, "the controller's -sync-schedule @every")
+	fs.DurationVar(&o.reconcile, "reconcile-interval", 10*time.Minute, "the controller's -reconcile-interval (drift correction; its default): the run waits for one pass over the fleet and measures it before the idle window")
 	fs.DurationVar(&o.baseline, "baseline", time.Minute, "how long the empty controller is measured")
 	fs.DurationVar(&o.idle, "idle", 2*time.Minute, "how long the idle fleet (and the API server without the controller) is measured")
 	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "longest wait for each step (applied, initialized, promoted)")
@@ -49,6 +51,9 @@ func parseScale(args []string) (scaleOptions, error) {
 	if o.n < 1 || o.stepWeight < 1 || o.maxWeight < o.stepWeight {
 		return o, errors.New("-n and -step-weight must be at least 1, and -max-weight at least -step-weight")
 	}
+	if o.reconcile <= 0 {
+		return o, errors.New("-reconcile-interval must be positive: the run measures a drift correction pass")
+	}
 	return o, nil
 }
 
@@ -59,7 +64,8 @@ type scaleRun struct {
 	fleet   *fleet
 	watch   *phaseWatch
 	scrape  *scraper
-	stopped bool // the benchmark stopped the controller
+	tail    *logTail // the controller's log, for its drift correction passes
+	stopped bool     // the benchmark stopped the controller
 	r       scaleResult
 }
 
@@ -99,6 +105,7 @@ func (s *scaleRun) run(ctx context.Context) error {
 		{"start the environment and the controller", s.start},
 		{"measure the empty controller", s.measureBaseline},
 		{"push the fleet and wait for it to initialize", s.pushFleet},
+		{"wait for a drift correction pass and measure it", s.measureDriftCorrection},
 		{"measure the idle fleet", s.measureIdle},
 		{"push a new image to every canary and wait for the promotions", s.promote},
 		{"read the ledger", s.readLedger},
@@ -146,7 +153,7 @@ func (s *scaleRun) start(ctx context.Context) error {
 // product's ledger window, and waits until it is ready.
 func (s *scaleRun) startController(ctx context.Context, bin string) error {
 	extra := []string{"-namespace=", "-log-level", "info", "-sync-schedule", "@every " + s.opts.sync.String(),
-		"-ledger-batch-window", "2s", "-min-analysis-interval", "10s"}
+		"-reconcile-interval", s.opts.reconcile.String(), "-ledger-batch-window", "2s", "-min-analysis-interval", "10s"}
 	if s.opts.profiles != "" {
 		extra = append(extra, "-pprof")
 	}
@@ -163,6 +170,7 @@ func (s *scaleRun) startController(ctx context.Context, bin string) error {
 		return err
 	}
 	s.progress("controller log %s", s.ctrl.LogPath)
+	s.tail = &logTail{path: s.ctrl.LogPath}
 	s.scrape = newScraper(s.ctrl.MetricsURL, s.env.Client())
 	var notReady error
 	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {

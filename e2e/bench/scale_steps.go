@@ -22,8 +22,15 @@ import (
 const sampleEvery = 10 * time.Second
 
 // sampleFor samples the metrics now, every sampleEvery, and at the end of d; when ctx ends
-// first it returns the samples so far with ctx's error.
+// it returns what it has with ctx's error.
 func (s *scaleRun) sampleFor(ctx context.Context, d time.Duration) ([]sample, error) {
+	return s.sampleUntil(ctx, d, nil)
+}
+
+// sampleUntil samples the metrics now and every sampleEvery until done reports true, after
+// each sample (that sample is the last), or d has passed: the end of the measurement when
+// done is nil, an error otherwise. When ctx ends it returns what it has with ctx's error.
+func (s *scaleRun) sampleUntil(ctx context.Context, d time.Duration, done func() (bool, error)) ([]sample, error) {
 	var out []sample
 	end := time.Now().Add(d)
 	for {
@@ -32,8 +39,16 @@ func (s *scaleRun) sampleFor(ctx context.Context, d time.Duration) ([]sample, er
 			return nil, err
 		}
 		out = append(out, sm)
+		if done != nil {
+			if ok, err := done(); ok || err != nil {
+				return out, err
+			}
+		}
 		left := time.Until(end)
 		if left <= 0 {
+			if done != nil {
+				return out, fmt.Errorf("not done within %v", d)
+			}
 			return out, nil
 		}
 		if err := s.alive(); err != nil {
@@ -86,7 +101,42 @@ func (s *scaleRun) pushFleet(ctx context.Context) error {
 
 func (s *scaleRun) progressLine(line string) { s.progress("%s", line) }
 
-// measureIdle lets the fleet settle for one interval, then measures it idle.
+// measureDriftCorrection waits for the controller's next drift correction pass over the whole
+// fleet (every -reconcile-interval) and measures it: its duration from the controller's log,
+// and what it cost the controller between the samples around it (up to sampleEvery of idle
+// fleet on each side).
+func (s *scaleRun) measureDriftCorrection(ctx context.Context) error {
+	var pass driftPass
+	samples, err := s.sampleUntil(ctx, s.opts.reconcile+s.opts.timeout, func() (bool, error) {
+		passes, err := s.tail.driftPasses()
+		for _, p := range passes {
+			if p.overlays >= s.opts.n {
+				pass = p
+				return true, nil
+			}
+		}
+		return false, err
+	})
+	if err != nil {
+		return fmt.Errorf("wait for a drift correction pass: %w", err)
+	}
+	before := samples[0]
+	for _, sm := range samples {
+		if !sm.at.After(pass.started) {
+			before = sm
+		}
+	}
+	after := samples[len(samples)-1]
+	s.r.drift = pass
+	s.r.driftRequests = after.clientRequests - before.clientRequests
+	s.r.driftCPU = after.cpu - before.cpu
+	s.progress("drift correction of %d overlays took %s, %.0f API requests", pass.overlays,
+		pass.finished.Sub(pass.started).Round(time.Millisecond), s.r.driftRequests)
+	return nil
+}
+
+// measureIdle lets the fleet settle for one interval, then measures it idle; it notes a drift
+// correction pass that ran in the window (their cost is measured apart).
 func (s *scaleRun) measureIdle(ctx context.Context) error {
 	if _, err := s.sampleFor(ctx, s.opts.interval); err != nil {
 		return err
@@ -99,6 +149,11 @@ func (s *scaleRun) measureIdle(ctx context.Context) error {
 	s.r.idleRSS = median(samples, func(x sample) float64 { return x.rss })
 	s.r.idleHeap = median(samples, func(x sample) float64 { return x.heap })
 	s.r.idle = between(samples[0], samples[len(samples)-1])
+	passes, err := s.tail.driftPasses()
+	if err != nil {
+		return err
+	}
+	s.r.idleDrift = len(passes) > 0 || s.tail.open != nil
 	return nil
 }
 

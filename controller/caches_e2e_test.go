@@ -43,9 +43,9 @@ func TestE2ESecretCacheLeavesOutHelmReleases(t *testing.T) {
 	require.True(t, c.kube.WaitForCacheSync(runCtx.Done())[reflect.TypeOf(&corev1.Secret{})])
 
 	secret("sh.helm.release.v1.podinfo.v2", "helm.sh/release.v1")
-	secret("podinfo-tls", corev1.SecretTypeTLS)
+	secret("podinfo-env", corev1.SecretTypeOpaque)
 	e.WaitFor(t, time.Minute, "the Secret created after the list cached", func(context.Context) error {
-		_, err := secrets.Get("podinfo-tls")
+		_, err := secrets.Get("podinfo-env")
 		return err
 	})
 	_, err = secrets.Get("podinfo-config")

@@ -163,10 +163,14 @@ func addPlainFolderKustomization(cfs *confinedFS, dir string) error {
 	if err != nil {
 		return fmt.Errorf("list manifests of %s: %w", relTo(cfs.root, dir), err)
 	}
-	if len(resources) == 0 {
+	// A folder emptied on purpose (its manifests deleted, the marker added) renders nothing.
+	if len(resources) == 0 && !cfs.isRegularFile(filepath.Join(dir, EmptyMarker)) {
 		return &FileError{File: relTo(cfs.root, dir), Err: errors.New("no kustomization.yaml and no manifests (*.yaml, *.yml, *.json)")}
 	}
 	sort.Strings(resources)
+	if resources == nil {
+		resources = []string{} // "resources: []", not null, which kustomize reads as an empty file
+	}
 	data, err := yaml.Marshal(map[string]any{
 		"apiVersion": "kustomize.config.k8s.io/v1beta1",
 		"kind":       "Kustomization",

@@ -138,15 +138,20 @@ func TestBuildEmptyOverlay(t *testing.T) {
 		"resources: []":             {"apps/podinfo/kustomization.yaml": "resources: []\n"},
 		"files reduced to comments": {"apps/podinfo/kustomization.yaml": kustomization, "apps/podinfo/deployment.yaml": "# gone\n", "apps/podinfo/canary.yaml": "---\n# gone too\n"},
 		"plain folder of comments":  {"apps/podinfo/a.yaml": "# nothing\n"},
+		"manifests deleted":         {"apps/podinfo/README.md": "moved to apps/podinfo-v2\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			root := writeRepo(t, files)
 			b, err := Build(root, "apps/podinfo")
 			var empty *EmptyError
-			require.True(t, errors.As(err, &empty), "error %T: %v", err, err)
 			require.Nil(t, b)
-			require.Contains(t, err.Error(), "apps/podinfo: renders no objects")
-			require.Contains(t, err.Error(), EmptyMarker)
+			if name == "manifests deleted" {
+				require.EqualError(t, err, "apps/podinfo: no kustomization.yaml and no manifests (*.yaml, *.yml, *.json)")
+			} else {
+				require.True(t, errors.As(err, &empty), "error %T: %v", err, err)
+				require.Contains(t, err.Error(), "apps/podinfo: renders no objects")
+				require.Contains(t, err.Error(), EmptyMarker)
+			}
 
 			files[filepath.Join("apps/podinfo", EmptyMarker)] = ""
 			b, err = Build(writeRepo(t, files), "apps/podinfo")

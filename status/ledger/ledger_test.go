@@ -1,10 +1,12 @@
 package ledger
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/require"
 	testingclock "k8s.io/utils/clock/testing"
 )
@@ -219,4 +221,61 @@ func TestWritingTheSourceBranchKeepsItsFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, head.ParentHashes, 1)
 	require.Equal(t, 1, requireNoForcePush(t, srv, "main"))
+}
+
+// TestRunReleasesTheBranchCopyWhileIdle: a transition that follows the last flush closely
+// builds on the ledger's copy of the branch, which holds the head (nothing to fetch); once nothing was
+// queued for releaseAfter the copy is released and the next transition fetches the head
+// afresh (depth 1, nothing had), on top of the commits before.
+func TestRunReleasesTheBranchCopyWhileIdle(t *testing.T) {
+	srv := newServer(t)
+	var count packRequests
+	remote := remoteOf(srv)
+	remote.URL = count.proxy(t, remote.URL)
+	released := make(chan struct{}, 1)
+	log := funcr.New(func(_, args string) {
+		if strings.Contains(args, "released the copy of the status branch") {
+			released <- struct{}{}
+		}
+	}, funcr.Options{Verbosity: 1})
+	run := func(releaseAfter time.Duration) (l *Ledger, stop func()) {
+		l, err := New(remote, Options{SourceBranch: "main", Window: 10 * time.Millisecond, Log: log})
+		require.NoError(t, err)
+		l.releaseAfter = releaseAfter
+		ctx, cancel := context.WithCancel(testContext(t))
+		done := make(chan error, 1)
+		go func() { done <- l.Run(ctx) }()
+		return l, func() { cancel(); require.NoError(t, <-done) }
+	}
+	record := func(l *Ledger, weight int) {
+		t.Helper()
+		require.NoError(t, l.Record(transition("test", "podinfo", "Progressing", weight, "tick")))
+		require.Eventually(t, func() bool { return l.Pending() == 0 }, 30*time.Second, 10*time.Millisecond)
+	}
+
+	// Given a ledger that keeps its copy for an hour, a second transition builds on it
+	l, stop := run(time.Hour)
+	record(l, 10)
+	count.take()
+	record(l, 20)
+	_, depths := count.take()
+	require.Empty(t, depths, "builds on its copy, which has the head already")
+	stop()
+
+	// When a ledger's queue stays empty for releaseAfter after a transition
+	l, stop = run(50 * time.Millisecond)
+	defer stop()
+	record(l, 30)
+	select {
+	case <-released:
+	case <-time.After(time.Minute):
+		t.Fatal("the copy was not released")
+	}
+	count.take()
+	record(l, 40)
+
+	// Then the next transition fetches the head afresh and commits on top of the others
+	_, depths = count.take()
+	require.Equal(t, []string{"1"}, depths, "the head fetched afresh")
+	require.Len(t, commitsOldestFirst(t, branchHistory(t, srv, DefaultBranch)), 4, "each transition a commit")
 }

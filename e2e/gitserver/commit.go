@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path"
 	"sort"
 	"strings"
@@ -20,8 +21,14 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 )
 
-// commitAttempts bounds how often CommitFiles rebuilds its commit after losing a push race.
-const commitAttempts = 50
+// commitAttempts bounds how often CommitFiles rebuilds its commit after losing a push race;
+// between attempts it waits a jittered backoff that doubles from 5 ms up to commitBackoffMax,
+// so a writer slower than the others (a clone, a commit and a push each time) still gets a turn
+// once they pause, instead of losing every race within a few milliseconds.
+const (
+	commitAttempts   = 50
+	commitBackoffMax = 500 * time.Millisecond
+)
 
 // Change is a set of file edits that CommitFiles commits.
 type Change struct {
@@ -44,7 +51,7 @@ func (s *Server) CommitFiles(ctx context.Context, name, branch string, change Ch
 		return "", err
 	}
 	var lastErr error
-	for range commitAttempts {
+	for attempt := range commitAttempts {
 		hash, err := s.commitOnce(ctx, name, branch, change)
 		if err == nil {
 			return hash, nil
@@ -52,6 +59,11 @@ func (s *Server) CommitFiles(ctx context.Context, name, branch string, change Ch
 		lastErr = err
 		if ctx.Err() != nil || !lostRace(err) {
 			break
+		}
+		d := min(5*time.Millisecond<<min(attempt, 10), commitBackoffMax)
+		select {
+		case <-ctx.Done():
+		case <-time.After(d/2 + rand.N(d/2+1)):
 		}
 	}
 	return "", fmt.Errorf("commit to %s branch %s: %w", name, branch, lastErr)

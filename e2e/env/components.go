@@ -15,7 +15,7 @@ type ports struct {
 }
 
 func newPorts() (ports, error) {
-	p, err := freePorts(7)
+	p, err := FreePorts(7)
 	if err != nil {
 		return ports{}, err
 	}

@@ -99,3 +99,21 @@ func TestHeyWrapper(t *testing.T) {
 		})
 	}
 }
+
+// TestFreePortsAvoidTheEphemeralRange: the ports differ and, where the kernel says which ports
+// outgoing connections take, lie below that range.
+func TestFreePortsAvoidTheEphemeralRange(t *testing.T) {
+	ports, err := FreePorts(7)
+	require.NoError(t, err)
+	require.Len(t, ports, 7)
+	seen := map[int]bool{}
+	start := ephemeralStart()
+	for _, p := range ports {
+		require.False(t, seen[p], "port %d chosen twice", p)
+		seen[p] = true
+		if start > lowestPort {
+			require.GreaterOrEqual(t, p, lowestPort)
+			require.Less(t, p, start, "below the ephemeral range %s", ephemeralRangeFile)
+		}
+	}
+}

@@ -3,13 +3,14 @@ package walkthrough
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gitcanary/gitcanary/e2e/env"
 )
 
 // BuildController builds the gitcanary binary from the module at root into out.
@@ -152,11 +153,12 @@ func EventsFromLog(log, canary string) []string {
 	return out
 }
 
+// freeAddr returns a free loopback address for the controller's HTTP listener, below the
+// ephemeral range (env.FreePorts).
 func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := env.FreePorts(1)
 	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
+		return "", err
 	}
-	addr := l.Addr().String()
-	return addr, l.Close()
+	return fmt.Sprintf("127.0.0.1:%d", ports[0]), nil
 }

@@ -95,7 +95,7 @@ func (l *Ledger) commitAndPush(ctx context.Context, batch []Transition, drops ma
 				l.committed.learn(c.key, c.status)
 			}
 			if l.branch.commits++; l.branch.commits%resetEvery == 0 {
-				l.branch.repo = nil
+				l.branch.drop()
 			}
 			return commit, changes, nil
 		}
@@ -117,7 +117,7 @@ func (l *Ledger) fetchHead(ctx context.Context) (plumbing.Hash, error) {
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("init ledger repository: %w", err)
 		}
-		l.branch.repo, l.branch.rows, l.branch.overlayRows = repo, nil, nil
+		l.branch.repo = repo // the caches were dropped with the copy before
 	}
 	remote := plumbing.NewRemoteReferenceName("origin", l.opts.Branch)
 	spec := config.RefSpec("+" + plumbing.NewBranchReferenceName(l.opts.Branch).String() + ":" + remote.String())

@@ -142,6 +142,10 @@ type branchState struct {
 	built       []*canaryChange    // what the last build recorded, learnt as committed once pushed
 }
 
+// drop forgets the copy of the branch and the caches read from it; the next flush fetches the
+// head afresh (depth 1).
+func (b *branchState) drop() { b.repo, b.rows, b.overlayRows = nil, nil, nil }
+
 // New checks the options and returns a ledger writing to remote. It does no I/O.
 func New(remote gitsource.Remote, opts Options) (*Ledger, error) {
 	opts.defaults()
@@ -290,13 +294,12 @@ func (l *Ledger) waitForWork(ctx context.Context) bool {
 	}
 }
 
-// release drops the in-memory copy of the branch; the next flush fetches its head afresh
-// (depth 1), as after resetEvery commits.
+// release drops the in-memory copy of the branch, as after resetEvery commits.
 func (l *Ledger) release() {
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
 	if l.branch.repo != nil {
-		l.branch.repo, l.branch.rows, l.branch.overlayRows = nil, nil, nil
+		l.branch.drop()
 		l.log.V(1).Info("released the copy of the status branch while idle")
 	}
 }
